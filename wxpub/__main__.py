@@ -1,0 +1,5 @@
+"""``python -m wxpub`` is the ``wxpub`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,55 @@
+"""Staff accounts with roles, the audit log and alerts (one per root cause)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+ROLES = ("editor", "reviewer", "approver", "admin")
+
+
+class User(Base):
+    """A staff member; the password is stored only as a salted hash."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Who did what to which object, when (imports, curation, approvals, publishing)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    object_type: Mapped[str] = mapped_column(String(50), default="")
+    object_id: Mapped[str] = mapped_column(String(100), default="")
+    detail: Mapped[dict] = mapped_column(default=dict)
+
+
+class Alert(Base):
+    """An alert raised once per root cause (e.g. an expired secret), however many releases it hits."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cause: Mapped[str] = mapped_column(String(200), index=True)
+    severity: Mapped[str] = mapped_column(String(20), default="error")
+    message: Mapped[str] = mapped_column(Text)
+    first_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow)
+    count: Mapped[int] = mapped_column(default=1)
+    release_ids: Mapped[list] = mapped_column(default=list)
+    sent: Mapped[bool] = mapped_column(default=False)
+    resolved_at: Mapped[datetime | None]

@@ -1,0 +1,185 @@
+"""Accounts, composed messages and their versions, releases, approvals and the publish log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+
+class Account(Base):
+    """A WeChat official account the office publishes to (credentials stay in the environment)."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    appid: Mapped[str] = mapped_column(String(32), unique=True)
+    account_type: Mapped[str] = mapped_column(String(20), default="subscription")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Message(Base):
+    """A WeChat message (up to 8 articles) composed from one chapter, or one installment of it."""
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("chapter_id", "part"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"))
+    part: Mapped[int] = mapped_column(default=1)  # installment number (上 = 1, 下 = 2 …)
+    theme: Mapped[str] = mapped_column(String(50), default="政务红")
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("message_versions.id", use_alter=True, name="fk_messages_current_version"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    versions: Mapped[list["MessageVersion"]] = relationship(
+        back_populates="message", foreign_keys="MessageVersion.message_id")
+    current_version: Mapped["MessageVersion | None"] = relationship(
+        foreign_keys=[current_version_id], post_update=True)
+
+
+class MessageVersion(Base):
+    """One rendered, immutable state of a message; ``sha256`` is what an approval binds to."""
+
+    __tablename__ = "message_versions"
+    __table_args__ = (UniqueConstraint("message_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    case_version_ids: Mapped[list] = mapped_column(default=list)
+    cover_sha256: Mapped[str | None] = mapped_column(String(64))
+    findings: Mapped[list] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    message: Mapped[Message] = relationship(back_populates="versions", foreign_keys=[message_id])
+    articles: Mapped[list["Article"]] = relationship(back_populates="message_version",
+                                                     order_by="Article.idx")
+
+
+class Article(Base):
+    """One article of a message version, exactly as it will be sent (images as placeholders)."""
+
+    __tablename__ = "articles"
+    __table_args__ = (UniqueConstraint("message_version_id", "idx"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_version_id: Mapped[int] = mapped_column(
+        ForeignKey("message_versions.id", ondelete="CASCADE"))
+    idx: Mapped[int]  # 1-based, as in datacube msgids
+    title: Mapped[str] = mapped_column(String(100))
+    author: Mapped[str] = mapped_column(String(50), default="")
+    digest: Mapped[str] = mapped_column(String(300), default="")
+    content_source_url: Mapped[str] = mapped_column(String(1024), default="")
+    html: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    chars: Mapped[int]
+    bytes: Mapped[int]
+    image_sha256s: Mapped[list] = mapped_column(default=list)
+    case_ids: Mapped[list] = mapped_column(default=list)
+    message_version: Mapped[MessageVersion] = relationship(back_populates="articles")
+
+
+class Release(Base):
+    """A scheduled publication of one message: the database decides, APScheduler only triggers.
+
+    States: planned → approved → publishing → published | failed | held | canceled. The publishing
+    steps store their results here (media_id, publish_id, msg_id …) before the next step starts, so a
+    crash resumes instead of repeating. ``lease_owner``/``lease_until`` is the claim that keeps a
+    second scheduler from running the same release.
+    """
+
+    __tablename__ = "releases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_key: Mapped[str] = mapped_column(String(300), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"))
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    mode: Mapped[str] = mapped_column(String(20))  # publish | mass_send
+    scheduled_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(20), default="planned")
+    step: Mapped[str] = mapped_column(String(30), default="")  # last committed pipeline step
+    approved_version_id: Mapped[int | None] = mapped_column(ForeignKey("message_versions.id"))
+    sent_version_id: Mapped[int | None] = mapped_column(ForeignKey("message_versions.id"))
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[datetime | None]
+    media_id: Mapped[str | None] = mapped_column(String(128))
+    publish_id: Mapped[str | None] = mapped_column(String(64))
+    msg_id: Mapped[str | None] = mapped_column(String(64))
+    msg_data_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    client_msg_id: Mapped[str | None] = mapped_column(String(64))
+    article_urls: Mapped[list] = mapped_column(default=list)
+    error_code: Mapped[int | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    fallback_path: Mapped[str | None] = mapped_column(String(500))
+    submitted_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    message: Mapped[Message | None] = relationship()
+
+
+class Approval(Base):
+    """A sign-off (初审/复审/终审) of one exact message version; voided when the content changes."""
+
+    __tablename__ = "approvals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    message_version_id: Mapped[int] = mapped_column(ForeignKey("message_versions.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(20), default="终审")
+    approved_by: Mapped[str] = mapped_column(String(100))
+    approved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class PublishAttempt(Base):
+    """The persisted log of every pipeline step: what was tried, by whom, and what came back."""
+
+    __tablename__ = "publish_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(30))
+    worker: Mapped[str] = mapped_column(String(100), default="")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(20), default="running")  # ok|transient|permanent|running
+    errcode: Mapped[int | None]
+    detail: Mapped[dict] = mapped_column(default=dict)
+
+
+class UploadedMedia(Base):
+    """Upload cache by content hash: an image is uploaded to WeChat once per account and kind."""
+
+    __tablename__ = "uploaded_media"
+    __table_args__ = (UniqueConstraint("account_id", "sha256", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))  # uploadimg | image | thumb
+    url: Mapped[str] = mapped_column(String(1024), default="")
+    media_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccessToken(Base):
+    """The shared access token (encrypted with the secret key) and the refresh lease.
+
+    Every process reads the token here; only the process holding ``refresh_until`` fetches a new one.
+    """
+
+    __tablename__ = "access_tokens"
+    appid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_encrypted: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
+    fetched_at: Mapped[datetime | None]
+    fetch_count: Mapped[int] = mapped_column(default=0)
+    refresh_owner: Mapped[str | None] = mapped_column(String(100))
+    refresh_until: Mapped[datetime | None]
+
+
+Index("ix_releases_state_scheduled", Release.state, Release.scheduled_at)

@@ -1,0 +1,102 @@
+"""The JSON API (``/api/v1/…``): every route in one table; errors as ``{"error", "message"}``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, jsonify, request
+
+from .. import library
+from ..errors import ValidationError
+from . import db_session, runtime
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _actor() -> str:
+    from flask_login import current_user
+    return getattr(current_user, "username", None) or "api"
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError("请求体应为 JSON 对象")
+    return data
+
+
+def list_cases():
+    """GET /api/v1/cases?series=&chapter=&status= — the library, in chapter order."""
+    rows = library.list_cases(db_session(), series=request.args.get("series"),
+                              chapter=request.args.get("chapter"),
+                              status=request.args.get("status"))
+    return jsonify({"cases": [library.case_summary(r) for r in rows]})
+
+
+def get_case(case_id: int):
+    """GET /api/v1/cases/<id> — one case with its version history."""
+    row = library.get_case(db_session(), case_id)
+    data = library.case_summary(row)
+    data["versions"] = [{"version": v.version, "content_hash": v.content_hash,
+                         "source_file": v.source_file, "created_at": v.created_at.isoformat()}
+                        for v in row.versions]
+    return jsonify(data)
+
+
+def update_case(case_id: int):
+    """PATCH /api/v1/cases/<id> with any of ``status`` (pending|selected|rejected), ``score``."""
+    body = _body()
+    session, now, actor = db_session(), runtime().clock.now(), _actor()
+    unknown = set(body) - {"status", "score"}
+    if unknown:
+        raise ValidationError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
+    if "status" in body:
+        library.set_status(session, case_id, body["status"], actor=actor, now=now)
+    if "score" in body:
+        score = body["score"]
+        if score is not None and not isinstance(score, (int, float)):
+            raise ValidationError("score 应为数字或 null")
+        library.set_score(session, case_id, score, actor=actor, now=now)
+    return jsonify(library.case_summary(library.get_case(session, case_id)))
+
+
+def order_chapter(chapter_id: int):
+    """POST /api/v1/chapters/<id>/order with ``{"case_ids": [...]}``."""
+    ids = _body().get("case_ids")
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        raise ValidationError("case_ids 应为案例编号（整数）的列表")
+    rows = library.reorder(db_session(), chapter_id, ids, actor=_actor(), now=runtime().clock.now())
+    return jsonify({"cases": [library.case_summary(r) for r in rows]})
+
+
+# All API routes in one table: (rule, view, methods).
+ROUTES = [
+    ("/cases", list_cases, ["GET"]),
+    ("/cases/<int:case_id>", get_case, ["GET"]),
+    ("/cases/<int:case_id>", update_case, ["PATCH"]),
+    ("/chapters/<int:chapter_id>/order", order_chapter, ["POST"]),
+]
+
+
+def csrf_token():
+    """GET /api/v1/csrf-token — the token JSON clients send back in ``X-CSRFToken``."""
+    from flask_wtf.csrf import generate_csrf
+    return jsonify({"csrf_token": generate_csrf()})
+
+
+ROUTES.append(("/csrf-token", csrf_token, ["GET"]))
+
+
+@bp.before_request
+def _require_login():
+    from flask_login import current_user
+    if not current_user.is_authenticated:
+        return jsonify({"error": "unauthorized", "message": "请先登录"}), 401
+    return None
+
+
+for _rule, _view, _methods in ROUTES:
+    bp.add_url_rule(_rule, _view.__name__, _view, methods=_methods)
+
+
+def init_app(app: Flask) -> None:
+    """Register the API routes (login required; writes need the CSRF token)."""
+    app.register_blueprint(bp)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
+import unicodedata
 
 import click
 
-from .. import library
+from .. import library, sources
 from ..errors import ValidationError
 from . import get_runtime
 
-SUPPORTED = (".md", ".markdown", ".docx", ".xlsx", ".txt", ".html", ".htm")
-SKIPPED_NAMES = {"readme.md"}
 
 
 def register(group: click.Group) -> None:
@@ -22,42 +20,19 @@ def register(group: click.Group) -> None:
     group.add_command(case)
 
 
-def discover(paths: tuple[str, ...]) -> list[Path]:
-    """Expand directories into the supported files below them, in a stable order."""
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise ValidationError(f"找不到文件或目录：{raw}")
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*")
-                                if p.is_file() and p.suffix.lower() in SUPPORTED
-                                and p.name.lower() not in SKIPPED_NAMES
-                                and not any(part.startswith(".") for part in p.parts)))
-        else:
-            files.append(path)
-    return files
-
-
-def parse_files(files: list[Path], *, series: str | None, chapter: str | None, show_progress: bool):
-    """Run the importers over every file; return (results, errors) without touching the database."""
-    from ..importers import import_path
+def parse_units(units, *, series, chapter, show_progress):
+    """Run the importers over every unit; return (results, errors) without touching the database."""
+    from ..importers import SourceError
 
     results, errors = [], []
-    with click.progressbar(files, label="读取文件", file=sys.stderr,
-                           hidden=not show_progress) as bar:
-        for path in bar:
+    with click.progressbar(units, label="读取文件", file=sys.stderr, hidden=not show_progress,
+                           item_show_func=lambda u: u.label if u else "") as bar:
+        for unit in bar:
             try:
-                results.append(import_path(path, series=series, chapter=chapter))
-            except library_source_error() as error:
+                results.append(sources.load(unit, series=series, chapter=chapter))
+            except SourceError as error:
                 errors.append(error)
     return results, errors
-
-
-def library_source_error():
-    """The importers' error class (imported late so the CLI starts fast)."""
-    from ..importers.errors import SourceError
-    return SourceError
 
 
 @click.command("import")
@@ -70,11 +45,11 @@ def library_source_error():
 def import_command(paths, series, chapter, as_json, dry_run, keep_going):
     """导入案例：网页（.txt/.html）、Word（.docx）、Excel（.xlsx）、Markdown（articles/）。"""
     rt = get_runtime()
-    files = discover(paths)
-    if not files:
-        raise ValidationError("没有找到可导入的文件（支持 " + "、".join(SUPPORTED) + "）")
-    results, errors = parse_files(files, series=series, chapter=chapter,
-                                  show_progress=len(files) > 3 and not as_json)
+    units = sources.discover(paths)
+    if not units:
+        raise ValidationError("没有找到可导入的文件（支持 " + "、".join(sources.SUPPORTED) + "）")
+    results, errors = parse_units(units, series=series, chapter=chapter,
+                                  show_progress=len(units) > 3 and not as_json)
     if errors and not keep_going:
         for error in errors:
             click.echo(f"错误：{error}", err=True)
@@ -116,13 +91,20 @@ def report_json(report: library.ImportReport, errors) -> dict:
 def print_table(report: library.ImportReport) -> None:
     """A plain summary table for people."""
     labels = {"created": "新建", "updated": "更新", "unchanged": "未变"}
-    click.echo(f"{'篇章':<8}{'序号':>4}  {'结果':<4}  标题")
+    click.echo(f"{pad('篇章', 10)}{pad('序号', 6)}{pad('结果', 6)}标题")
     for o in report.outcomes:
         number = f"{o.case.number:02d}" if o.case.number is not None else "—"
-        click.echo(f"{o.case.chapter:<8}{number:>4}  {labels[o.action]:<4}  {o.case.title}")
+        click.echo(f"{pad(o.case.chapter or '（未分篇章）', 10)}{pad(number, 6)}"
+                   f"{pad(labels[o.action], 6)}{o.case.title}")
     prefix = "（试运行，未写入）" if report.dry_run else ""
     click.echo(f"{prefix}共 {len(report.outcomes)} 个案例：新建 {report.count('created')}，"
                f"更新 {report.count('updated')}，未变 {report.count('unchanged')}。")
+
+
+def pad(text: str, width: int) -> str:
+    """Left-align ``text`` in ``width`` terminal columns (CJK characters take two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(1, width - used)
 
 
 @click.group()

@@ -1,0 +1,43 @@
+"""The curation JSON API: login required, CSRF on writes, clear errors."""
+
+from pathlib import Path
+
+import pytest
+
+from wxpub import library, sources, users
+
+SAMPLE = Path(__file__).resolve().parent / "fixtures" / "import" / "binhai-2023-renwen-page-part1.txt"
+
+
+@pytest.fixture
+def logged_in(app, session, clock):
+    users.create_user(session, "editor", "password1", "editor", now=clock.now())
+    library.apply_import(session, [sources.load(sources.Unit(str(SAMPLE), SAMPLE))], now=clock.now())
+    client = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = True
+    token = client.get("/login").get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    assert client.post("/login", data={"username": "editor", "password": "password1",
+                                       "csrf_token": token}).status_code == 302
+    api_token = client.get("/api/v1/csrf-token").get_json()["csrf_token"]
+    return client, {"X-CSRFToken": api_token}
+
+
+def test_select_score_and_order_through_the_api(logged_in):
+    client, headers = logged_in
+    cases = client.get("/api/v1/cases?chapter=人文环境").get_json()["cases"]
+    assert [c["number"] for c in cases] == [1, 2, 3, 4, 5]
+    first = cases[0]["id"]
+    assert client.patch(f"/api/v1/cases/{first}", json={"status": "selected"}).status_code == 400  # no CSRF
+    updated = client.patch(f"/api/v1/cases/{first}", json={"status": "selected", "score": 88},
+                           headers=headers)
+    assert updated.status_code == 200
+    assert updated.get_json()["status"] == "selected" and updated.get_json()["score"] == 88
+    bad = client.patch(f"/api/v1/cases/{first}", json={"status": "maybe"}, headers=headers)
+    assert bad.status_code == 400 and bad.get_json()["error"] == "invalid" and "maybe" in bad.get_json()["message"]
+    missing = client.get("/api/v1/cases/9999")
+    assert missing.status_code == 404 and missing.get_json()["error"] == "not_found"
+    detail = client.get(f"/api/v1/cases/{first}").get_json()
+    assert detail["versions"][0]["version"] == 1
+    reordered = client.post(f"/api/v1/chapters/1/order", json={"case_ids": [cases[3]["id"]]}, headers=headers)
+    assert reordered.status_code == 200
+    assert reordered.get_json()["cases"][0]["id"] == cases[3]["id"]

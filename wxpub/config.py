@@ -35,11 +35,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-# Development defaults match the sandbox's own defaults, so `make demo` works with no environment.
-DEV_APPID = "wx5a7d0b1e2c3f4a60"
-DEV_APPSECRET = "sandbox-secret-0123456789abcdef"
-DEV_TOKEN = "wxpubsandbox"
-DEV_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+from .sandbox.config import SandboxConfig
+
+# Development defaults are the sandbox's own defaults, so `make demo` works with no environment.
+DEV_APPID = SandboxConfig.appid
+DEV_APPSECRET = SandboxConfig.secret
+DEV_TOKEN = SandboxConfig.token
+DEV_AES_KEY = SandboxConfig.aes_key
 DEV_SECRET_KEY = "wxpub-development-only-secret-key"
 
 _APPID_RE = re.compile(r"^wx[0-9a-zA-Z]{16}$")

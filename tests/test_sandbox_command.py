@@ -1,0 +1,72 @@
+"""SandboxConfig validation and the `sandbox` command (options, startup banner, Ctrl-C)."""
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from wxpub.sandbox.command import sandbox
+from wxpub.sandbox.config import SandboxConfig, SandboxConfigError
+
+
+@pytest.mark.parametrize("field, value, option", [
+    ("aes_key", "tooshort", "--aes-key"), ("port", 70000, "--port"), ("appid", "abc", "--appid"),
+    ("token", "a b", "--token"), ("callback_url", "ftp://x", "--callback-url"),
+    ("account_type", "enterprise", "--account-type"), ("publish_delay", -1, "--publish-delay"),
+    ("fault_rate", 1.5, "--fault-rate"), ("slow_seconds", -2, "--slow-seconds"), ("secret", "", "--secret"),
+])
+def test_invalid_settings_name_the_option(field, value, option):
+    with pytest.raises(SandboxConfigError) as info:
+        SandboxConfig(**{field: value})
+    assert option in str(info.value)
+
+
+def test_defaults_are_valid():
+    config = SandboxConfig()
+    assert (config.host, config.port, config.account_type, config.publish_delay) == \
+        ("127.0.0.1", 8930, "subscription", 2.0)
+    assert len(config.aes_key) == 43 and config.title_limit == 32
+    assert config.masked_secret.endswith(config.secret[-4:]) and config.secret not in config.masked_secret
+
+
+def test_command_has_exactly_the_documented_options():
+    names = {opt for p in sandbox.params for opt in p.opts}
+    assert names == {"--host", "--port", "--appid", "--secret", "--token", "--aes-key", "--callback-url",
+                     "--account-type", "--publish-delay", "--fault-rate", "--seed", "--slow-seconds"}
+
+
+def test_command_rejects_bad_values_with_a_chinese_message():
+    result = CliRunner().invoke(sandbox, ["--aes-key", "short"])
+    assert result.exit_code == 2 and "EncodingAESKey" in result.output
+
+
+def test_python_m_runs_prints_settings_and_stops_on_ctrl_c():
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "wxpub.sandbox", "--port", "0", "--secret", "abcdefgh1234",
+                             "--account-type", "service"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+                            # a shell may start us with SIGINT ignored; Ctrl-C must reach the child
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "控制接口" in line:
+                break
+        banner = "".join(lines)
+        assert "abcdefgh1234" not in banner and "1234" in banner
+        assert "service" in banner and "wxsandbox000000001" in banner
+        url = next(line.split("：", 1)[1].strip() for line in lines if "监听地址" in line)
+        reply = requests.get(url + "/cgi-bin/token", params={
+            "grant_type": "client_credential", "appid": "wxsandbox000000001", "secret": "abcdefgh1234"},
+            timeout=5).json()
+        assert reply["expires_in"] == 7200
+        proc.send_signal(signal.SIGINT)
+        rest = proc.communicate(timeout=10)[0]
+        assert "已停止" in rest and proc.returncode == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()

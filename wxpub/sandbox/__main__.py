@@ -1,0 +1,5 @@
+"""`python -m wxpub.sandbox ...` runs the same command as `wxpub sandbox ...`."""
+from .command import sandbox
+
+if __name__ == "__main__":
+    sandbox(prog_name="python -m wxpub.sandbox")

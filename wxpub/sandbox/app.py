@@ -1,0 +1,49 @@
+"""The sandbox Flask app and its threaded WSGI server."""
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from . import control, draft, freepublish, gateway, mass, material, tokens
+from .config import SandboxConfig
+from .faults import FaultMiddleware
+from .jobs import Worker
+from .state import SandboxState
+from .wire import make_json
+
+STATE_KEY = "wxpub_sandbox"
+
+
+def create_sandbox_app(config: SandboxConfig | None = None) -> Flask:
+    """Build the emulator app; starts its background job worker (a daemon thread)."""
+    config = config or SandboxConfig()
+    app = Flask("wxpub.sandbox")
+    state = SandboxState(config)
+    app.extensions[STATE_KEY] = state
+    for module in (tokens, material, draft, freepublish, mass, gateway, control):
+        app.register_blueprint(module.bp)
+
+    @app.errorhandler(404)
+    def _unknown(_exc):  # unknown endpoints are a sandbox limitation, say so plainly
+        return make_json({"errcode": 404, "errmsg": "沙箱未模拟此接口（sandbox: unknown endpoint）"},
+                         status=404)
+
+    app.wsgi_app = FaultMiddleware(app.wsgi_app, state)  # type: ignore[method-assign]
+    app.extensions["wxpub_sandbox_worker"] = Worker(state).start()
+    return app
+
+
+def sandbox_state(app: Flask) -> SandboxState:
+    """The SandboxState behind an app made by create_sandbox_app."""
+    return app.extensions[STATE_KEY]
+
+
+def stop_sandbox_app(app: Flask) -> None:
+    """Stop the app's background worker."""
+    app.extensions["wxpub_sandbox_worker"].stop()
+
+
+def make_sandbox_server(config: SandboxConfig, app: Flask | None = None) -> BaseWSGIServer:
+    """A threaded werkzeug server for the app on config.host:config.port (0 = any free port)."""
+    app = app or create_sandbox_app(config)
+    return make_server(config.host, config.port, app, threaded=True)

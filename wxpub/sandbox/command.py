@@ -1,0 +1,70 @@
+"""`wxpub sandbox` / `python -m wxpub.sandbox`: run the WeChat API emulator until Ctrl-C."""
+from __future__ import annotations
+
+import click
+
+from .config import ACCOUNT_TYPES, SandboxConfig, SandboxConfigError
+
+_D = SandboxConfig.__dataclass_fields__
+
+
+def _default(name: str):
+    return _D[name].default
+
+
+@click.command("sandbox", help="启动微信公众平台接口模拟器（沙箱），按 Ctrl-C 停止。")
+@click.option("--host", default=_default("host"), show_default=True, help="监听地址")
+@click.option("--port", default=_default("port"), type=int, show_default=True, help="监听端口")
+@click.option("--appid", default=_default("appid"), show_default=True, help="模拟公众号的 AppID")
+@click.option("--secret", default=_default("secret"), help="模拟公众号的 AppSecret")
+@click.option("--token", default=_default("token"), show_default=True, help="消息推送 Token")
+@click.option("--aes-key", "aes_key", default=_default("aes_key"), show_default=True,
+              help="EncodingAESKey（43 个字母或数字）")
+@click.option("--callback-url", "callback_url", default=_default("callback_url"),
+              help="事件推送地址（留空则不推送）")
+@click.option("--account-type", "account_type", type=click.Choice(ACCOUNT_TYPES),
+              default=_default("account_type"), show_default=True,
+              help="subscription（公众号，群发每天 1 次）或 service（服务号，每月 4 次）")
+@click.option("--publish-delay", "publish_delay", type=float, default=_default("publish_delay"),
+              show_default=True, help="发布/群发任务完成所需的沙箱秒数")
+@click.option("--fault-rate", "fault_rate", type=float, default=_default("fault_rate"),
+              show_default=True, help="随机故障比例（0–1）")
+@click.option("--seed", type=int, default=_default("seed"), show_default=True, help="随机种子")
+@click.option("--slow-seconds", "slow_seconds", type=float, default=_default("slow_seconds"),
+              show_default=True, help="“慢响应”故障的停顿秒数")
+def sandbox(**options) -> None:
+    """Validate the options, print every effective setting and serve until interrupted."""
+    from .app import make_sandbox_server
+
+    try:
+        config = SandboxConfig(**options)
+    except SandboxConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+    server = make_sandbox_server(config)
+    port = server.server_port
+    lines = [
+        ("监听地址", f"http://{config.host}:{port}"),
+        ("AppID", config.appid),
+        ("AppSecret", config.masked_secret),
+        ("Token", config.token),
+        ("EncodingAESKey", config.aes_key),
+        ("事件推送地址", config.callback_url or "（未设置，不推送事件）"),
+        ("账号类型", {"subscription": "subscription（公众号：群发每天 1 次）",
+                  "service": "service（服务号：群发每月 4 次）"}[config.account_type]),
+        ("发布延迟", f"{config.publish_delay:g} 秒（沙箱时间）"),
+        ("故障比例", f"{config.fault_rate:g}"),
+        ("随机种子", str(config.seed)),
+        ("慢响应停顿", f"{config.slow_seconds:g} 秒"),
+        ("标题字数上限", str(config.title_limit)),
+    ]
+    click.echo("微信接口沙箱已启动：")
+    for label, value in lines:
+        click.echo(f"  {label}：{value}")
+    click.echo(f"控制接口：http://{config.host}:{port}/sandbox  （按 Ctrl-C 停止）")
+    try:
+        server.serve_forever()  # werkzeug's version returns quietly on Ctrl-C
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    click.echo("\n沙箱已停止（内存中的数据已丢弃）。")

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 import docx
+from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docx.table import Table
@@ -58,11 +59,39 @@ class _Block:
     images: list[tuple[str, bytes, str]] = field(default_factory=list)
 
 
-def _heading_level(paragraph: Paragraph) -> int | None:
-    try:
-        name = (paragraph.style.name or "") if paragraph.style is not None else ""
-    except (KeyError, ValueError, AttributeError):
-        name = ""
+class _Styles:
+    """Style look-ups by id, built once per document.
+
+    python-docx resolves ``paragraph.style`` by scanning every style each time (quadratic on a long
+    submission); one dictionary keeps import time linear.
+    """
+
+    def __init__(self, document):
+        self.by_id = {}
+        self.default_paragraph = None
+        for style in document.styles:
+            try:
+                self.by_id[style.style_id] = style
+                if style.type == WD_STYLE_TYPE.PARAGRAPH and style.element.default:
+                    self.default_paragraph = style
+            except (KeyError, ValueError, AttributeError):
+                continue
+
+    def paragraph(self, paragraph: Paragraph):
+        p_pr = paragraph._p.pPr
+        style_id = p_pr.pStyle.val if p_pr is not None and p_pr.pStyle is not None else None
+        return self.by_id.get(style_id) if style_id else self.default_paragraph
+
+    def run_bold(self, run) -> bool:
+        r_pr = run._r.rPr
+        style_id = r_pr.rStyle.val if r_pr is not None and r_pr.rStyle is not None else None
+        style = self.by_id.get(style_id) if style_id else None
+        return bool(style is not None and style.font.bold)
+
+
+def _heading_level(paragraph: Paragraph, styles: _Styles) -> int | None:
+    style = styles.paragraph(paragraph)
+    name = (style.name or "") if style is not None else ""
     if name.lower() == "title" or name == "标题":
         return 0
     match = re.match(r"^(?:heading|标题)\s*(\d)$", name, re.IGNORECASE)
@@ -75,13 +104,13 @@ def _heading_level(paragraph: Paragraph) -> int | None:
     return None
 
 
-def _bold_prefix(paragraph: Paragraph) -> str:
+def _bold_prefix(paragraph: Paragraph, styles: _Styles) -> str:
     prefix = []
     for run in paragraph.runs:
         if not run.text.strip():
             prefix.append(run.text)
             continue
-        if run.bold or (run.style is not None and run.style.font.bold):
+        if run.bold or (run.bold is None and styles.run_bold(run)):
             prefix.append(run.text)
         else:
             break
@@ -105,6 +134,7 @@ def _images(element, part) -> list[tuple[str, bytes, str]]:
 def _read_blocks(document, filename: str) -> list[_Block]:
     blocks: list[_Block] = []
     counter = 0
+    styles = _Styles(document)
     for child in document.element.body.iterchildren():
         if child.tag == qn("w:p"):
             paragraph = Paragraph(child, document._body)
@@ -114,8 +144,8 @@ def _read_blocks(document, filename: str) -> list[_Block]:
             if not text and not images:
                 continue
             counter += 1 if text else 0
-            blocks.append(_Block(text, location, _bold_prefix(paragraph) if text else "",
-                                 _heading_level(paragraph) if text else None, images))
+            blocks.append(_Block(text, location, _bold_prefix(paragraph, styles) if text else "",
+                                 _heading_level(paragraph, styles) if text else None, images))
         elif child.tag == qn("w:tbl"):
             for row in Table(child, document._body).rows:
                 cells = []

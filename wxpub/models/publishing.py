@@ -76,6 +76,7 @@ class Article(Base):
     chars: Mapped[int]
     bytes: Mapped[int]
     image_sha256s: Mapped[list] = mapped_column(default=list)
+    cover_sha256: Mapped[str | None] = mapped_column(String(64))
     case_ids: Mapped[list] = mapped_column(default=list)
     message_version: Mapped[MessageVersion] = relationship(back_populates="articles")
 
@@ -150,6 +151,18 @@ class PublishAttempt(Base):
     outcome: Mapped[str] = mapped_column(String(20), default="running")  # ok|transient|permanent|running
     errcode: Mapped[int | None]
     detail: Mapped[dict] = mapped_column(default=dict)
+
+
+class CallbackEvent(Base):
+    """A WeChat push already handled: WeChat retries deliveries, so events are deduplicated by key."""
+
+    __tablename__ = "callback_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    event: Mapped[str] = mapped_column(String(50))
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id", ondelete="SET NULL"))
+    payload: Mapped[dict] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class UploadedMedia(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 10:52:24.527717
+Create Date: 2026-11-26 11:00:59.788495
 """
 from alembic import op
 import sqlalchemy as sa
@@ -213,6 +213,7 @@ def upgrade() -> None:
     sa.Column('chars', sa.Integer(), nullable=False),
     sa.Column('bytes', sa.Integer(), nullable=False),
     sa.Column('image_sha256s', sa.JSON(), nullable=False),
+    sa.Column('cover_sha256', sa.String(length=64), nullable=True),
     sa.Column('case_ids', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['message_version_id'], ['message_versions.id'], name=op.f('fk_articles_message_version_id_message_versions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_articles')),
@@ -278,6 +279,17 @@ def upgrade() -> None:
     with op.batch_alter_table('approvals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_approvals_release_id'), ['release_id'], unique=False)
 
+    op.create_table('callback_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=200), nullable=False),
+    sa.Column('event', sa.String(length=50), nullable=False),
+    sa.Column('release_id', sa.Integer(), nullable=True),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_callback_events_release_id_releases'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_callback_events')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_callback_events_dedupe_key'))
+    )
     op.create_table('publish_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('release_id', sa.Integer(), nullable=False),
@@ -357,6 +369,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_publish_attempts_release_id'))
 
     op.drop_table('publish_attempts')
+    op.drop_table('callback_events')
     with op.batch_alter_table('approvals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_approvals_release_id'))
 

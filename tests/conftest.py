@@ -79,3 +79,67 @@ def app(runtime):
 def client(app):
     """Flask's test client for the app."""
     return app.test_client()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on a loopback port (for browsers and other processes)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (playwright cannot download browsers here)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A browser page that refuses (and records) every request leaving 127.0.0.1."""
+    from urllib.parse import urlparse
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.external_requests = []
+
+    def guard(route):
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:", "about:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            page.external_requests.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    yield page
+    context.close()
+
+
+def login(page, base_url: str, username: str, password: str) -> None:
+    """Log in through the real form."""
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")

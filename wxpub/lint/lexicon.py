@@ -13,6 +13,8 @@ File shape (see ``wxpub/data/lexicon.yaml``, the seed)::
 
 from __future__ import annotations
 
+from wxpub.errors import ValidationError
+
 import functools
 import re
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ SEED_PATH = Path(__file__).resolve().parent.parent / "data" / "lexicon.yaml"
 SEVERITIES = ("blocking", "warning")
 
 
-class LexiconError(ValueError):
+class LexiconError(ValidationError, ValueError):
     """A lexicon file that cannot be used; the message (Chinese) names the file and line."""
 
 

@@ -24,8 +24,8 @@ body{margin:0;background:#eef0f3;font-family:-apple-system,"PingFang SC","Noto S
 "Microsoft YaHei",sans-serif;color:#222}
 header.top{padding:12px 24px;background:#fff;border-bottom:1px solid #ddd}
 .row{display:flex;gap:32px;align-items:flex-start;padding:24px;border-bottom:1px solid #dde}
-.phone{flex:none;width:375px;background:#fff;border:10px solid #222;border-radius:28px;
-overflow:hidden;box-shadow:0 4px 18px rgba(0,0,0,.15)}
+.phone{flex:none;box-sizing:content-box;width:375px;background:#fff;border:10px solid #222;
+border-radius:28px;overflow:hidden;box-shadow:0 4px 18px rgba(0,0,0,.15)}
 .screen{height:720px;overflow-y:auto;padding:20px 16px}
 .wx-title{font-size:22px;line-height:1.4;font-weight:bold;margin:0 0 10px}
 .wx-meta{font-size:14px;color:#576b95;margin:0 0 20px}
@@ -37,6 +37,13 @@ overflow:hidden;box-shadow:0 4px 18px rgba(0,0,0,.15)}
 .finding.blocking{border-color:#d32f2f}
 .ok{color:#2e7d32}
 code{font-size:12px;word-break:break-all}
+img{max-width:100%;height:auto}
+@media (max-width:640px){
+.row{flex-direction:column;gap:12px;padding:0}
+.phone{width:auto;border:0;border-radius:0;box-shadow:none}
+.screen{height:auto;overflow:visible}
+.side{min-width:0;max-width:none;padding:0 16px 16px}
+header.top{padding:10px 16px}}
 """
 
 

@@ -6,6 +6,8 @@ base.css), optional ``cover`` colours and optional ``css`` appended after base.c
 
 from __future__ import annotations
 
+from wxpub.errors import ValidationError
+
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +19,7 @@ THEMES_DIR = Path(__file__).resolve().parent.parent / "themes"
 DEFAULT_THEME = "政务红"
 
 
-class ThemeError(ValueError):
+class ThemeError(ValidationError, ValueError):
     """An unknown theme name or a malformed theme file (message in Chinese)."""
 
 

@@ -1,0 +1,78 @@
+"""The WeChat adapter: the only part of wxpub that imports wechatpy.
+
+``WeChat(settings, database)`` gives the API groups the publisher needs::
+
+    wx = WeChat(settings, database)
+    url = wx.media.upload_image(open("a.png", "rb"))
+    cover = wx.material.add_thumb(jpeg_bytes)["media_id"]
+    media_id = wx.draft.add([{"title": "…", "content": "<p>…</p>", "thumb_media_id": cover}])["media_id"]
+    job = wx.freepublish.submit(media_id)          # {"publish_id": "…", "msg_data_id": "…"}
+    wx.mass.sendall(media_id, clientmsgid="release-42")
+
+Every call goes to ``settings.wechat_api_url`` (the real API or the sandbox) with
+``settings.wechat_timeout``; the access token is shared by all processes through the database
+(or Redis when ``settings.redis_url`` is set). Construction is cheap and touches no network.
+Failures raise ``WeChatError`` subclasses (see ``wxpub.wechat.errors``).
+"""
+
+from __future__ import annotations
+
+import requests
+
+from wxpub.clock import Clock
+from wxpub.secretbox import SecretBox
+
+from .callback import CallbackCrypto, CallbackError, parse_event
+from .client import WxClient
+from .errors import PermanentWeChatError, TokenError, TransientWeChatError, WeChatError
+from .token_stores import DatabaseTokenStore, RedisTokenStore, TokenStore
+from .tokens import SharedAccessToken, TokenFetcher
+from .transport import install_log_redaction
+
+__all__ = ["WeChat", "WeChatError", "TransientWeChatError", "PermanentWeChatError", "TokenError",
+           "CallbackCrypto", "CallbackError", "parse_event", "SharedAccessToken"]
+
+
+class WeChat:
+    """Facade over one official account: ``.media .material .draft .freepublish .mass .datacube .token``."""
+
+    def __init__(self, settings, database=None, *, clock: Clock | None = None,
+                 token_mode: str = "stable", store: TokenStore | None = None,
+                 redis_client=None, http: requests.Session | None = None):
+        self.settings = settings
+        install_log_redaction()
+        http = http or requests.Session()
+        if store is None:
+            store = _default_store(settings, database, redis_client)
+        fetcher = TokenFetcher(http, settings.wechat_api_url, settings.appid, settings.appsecret,
+                               settings.wechat_timeout, mode=token_mode)
+        self.token = SharedAccessToken(store, fetcher, SecretBox(settings.secret_key, "access-token"),
+                                       clock=clock)
+        self.client = WxClient(settings.appid, settings.appsecret, tokens=self.token,
+                               api_url=settings.wechat_api_url, timeout=settings.wechat_timeout,
+                               http=http)
+        self.media = self.client.media
+        self.material = self.client.material
+        self.draft = self.client.draft
+        self.freepublish = self.client.freepublish
+        self.mass = self.client.mass
+        self.datacube = self.client.datacube
+
+    def callback_crypto(self) -> CallbackCrypto:
+        """Signature checks and safe-mode crypto for this account's callback URL."""
+        return CallbackCrypto.from_settings(self.settings)
+
+    def __repr__(self) -> str:
+        return f"WeChat(appid={self.settings.appid!r}, api={self.settings.wechat_api_url!r})"
+
+
+def _default_store(settings, database, redis_client) -> TokenStore:
+    if settings.redis_url or redis_client is not None:
+        if redis_client is None:
+            import redis  # only needed when Redis is configured
+
+            redis_client = redis.Redis.from_url(settings.redis_url)  # connects lazily
+        return RedisTokenStore(redis_client, settings.appid)
+    if database is None:
+        raise ValueError("WeChat needs a Database (or settings.redis_url) to share the access token")
+    return DatabaseTokenStore(database, settings.appid)

@@ -1,8 +1,10 @@
 """The sandbox Flask app and its threaded WSGI server."""
 from __future__ import annotations
 
+import re
+
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import WSGIRequestHandler, BaseWSGIServer, make_server
 
 from . import control, draft, freepublish, gateway, mass, material, tokens
 from .config import SandboxConfig
@@ -43,7 +45,19 @@ def stop_sandbox_app(app: Flask) -> None:
     app.extensions["wxpub_sandbox_worker"].stop()
 
 
+class _RedactingHandler(WSGIRequestHandler):
+    """Request log lines without access tokens (secrets never reach logs, even the sandbox's)."""
+
+    def log_request(self, code="-", size="-"):
+        line = _TOKEN_IN_QUERY.sub(r"\1***", self.requestline)
+        self.log("info", '"%s" %s %s', line, code, size)
+
+
+_TOKEN_IN_QUERY = re.compile(r"((?:access_token|secret)=)[^&\s]+")
+
+
 def make_sandbox_server(config: SandboxConfig, app: Flask | None = None) -> BaseWSGIServer:
     """A threaded werkzeug server for the app on config.host:config.port (0 = any free port)."""
     app = app or create_sandbox_app(config)
-    return make_server(config.host, config.port, app, threaded=True)
+    return make_server(config.host, config.port, app, threaded=True,
+                       request_handler=_RedactingHandler)

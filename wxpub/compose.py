@@ -36,6 +36,21 @@ class ComposeOptions:
     editors: tuple[str, ...] = ()
 
 
+def options_dict(options: ComposeOptions) -> dict:
+    """JSON form of compose options (stored on the message, so it re-renders identically)."""
+    return {"theme": options.theme, "title_template": options.title_template,
+            "author": options.author, "source": options.source, "editors": list(options.editors)}
+
+
+def options_from_dict(data: dict | None) -> ComposeOptions:
+    """Inverse of ``options_dict`` (defaults for anything missing)."""
+    data = data or {}
+    return ComposeOptions(theme=data.get("theme", "政务红"),
+                          title_template=data.get("title_template", "{chapter}篇丨{series}"),
+                          author=data.get("author", ""), source=data.get("source", DEFAULT_SOURCE),
+                          editors=tuple(data.get("editors", ())))
+
+
 @dataclass
 class Composed:
     """One installment of a composed chapter: the stored version and the rendered message."""
@@ -109,12 +124,14 @@ def compose_chapter(session: Session, chapter: Chapter, *, options: ComposeOptio
     out = []
     for rendered in messages:
         findings = lint_message(rendered, lexicon)
-        out.append(_store(session, chapter, rendered, findings, version_ids, case_ids, now, actor))
+        out.append(_store(session, chapter, rendered, findings, version_ids, case_ids, now, actor,
+                          options))
     session.commit()
     return out
 
 
-def _store(session, chapter, rendered, findings, version_ids, case_ids, now, actor) -> Composed:
+def _store(session, chapter, rendered, findings, version_ids, case_ids, now, actor,
+           options) -> Composed:
     message = session.scalar(select(Message).where(Message.chapter_id == chapter.id,
                                                    Message.part == rendered.installment))
     if message is None:
@@ -154,6 +171,7 @@ def _store(session, chapter, rendered, findings, version_ids, case_ids, now, act
     message.current_version_id = version.id
     message.current_version = version
     message.theme = rendered.theme
+    message.options = options_dict(options)
     _void_approvals(session, message, version, now)
     session.add(AuditEntry(at=now, actor=actor, action="message.version", object_type="message",
                            object_id=str(message.id),
@@ -177,6 +195,25 @@ def _void_approvals(session: Session, message: Message, version: MessageVersion,
     for approval in approvals:
         approval.voided_at = now
         approval.void_reason = f"内容已修改（新版本 v{version.version}），原审批作废"
+
+
+def content_drifted(session: Session, release: Release) -> bool:
+    """True when the chapter's chosen cases (or their versions or order) differ from what the
+    release's approved version was rendered from: an edit after approval."""
+    version = session.get(MessageVersion, release.approved_version_id) if release.approved_version_id else None
+    if version is None:
+        return False
+    chapter = session.get(Chapter, release.chapter_id)
+    current = [row.current_version_id for row in chosen_cases(chapter)]
+    return current != list(version.case_version_ids)
+
+
+def recompose(session: Session, message_id: int, *, now: datetime, actor: str) -> list[Composed]:
+    """Render a message's chapter again with the options it was composed with (commits)."""
+    message = session.get(Message, message_id)
+    chapter = session.get(Chapter, message.chapter_id)
+    return compose_chapter(session, chapter, options=options_from_dict(message.options), now=now,
+                           actor=actor)
 
 
 def finding_dict(finding) -> dict:

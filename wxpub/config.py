@@ -21,6 +21,8 @@ failing at publish time.
 | WXPUB_TIMEZONE           | Asia/Shanghai                             |
 | WXPUB_ALERT_WEBHOOK_URL  | unset                                     |
 | WXPUB_LEXICON_FILE       | the seed lexicon shipped with wxpub       |
+| WXPUB_LATE_TOLERANCE     | 1800 (seconds a release may start late before it is held for a person) |
+| WXPUB_CONFIRM_WAIT       | 20 (seconds the publisher waits for WeChat's verdict before handing over to polling) |
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     alert_webhook_url: str = ""
     lexicon_file: str = ""
+    late_tolerance: float = 1800.0
+    confirm_wait: float = 20.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -108,8 +112,9 @@ class Settings:
                      "lexicon_file", "database_url"):
             if name in values:
                 kwargs[name] = str(values[name]).strip()
-        if "wechat_timeout" in values:
-            kwargs["wechat_timeout"] = _positive_float("WXPUB_WECHAT_TIMEOUT", values["wechat_timeout"])
+        for name in ("wechat_timeout", "late_tolerance", "confirm_wait"):
+            if name in values:
+                kwargs[name] = _positive_float(f"WXPUB_{name.upper()}", values[name])
         settings = cls(**kwargs)
         if not settings.database_url:
             settings = replace(settings, database_url=f"sqlite:///{instance / 'wxpub.sqlite3'}")

@@ -22,7 +22,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True, help="目标版本")
 def upgrade(revision: str) -> None:
     """把数据库结构升级到最新（空库则新建全部表）。"""
-    rt = get_runtime()
+    rt = get_runtime(check_schema=False)
     migrate.upgrade(rt.db, revision)
     click.echo(f"数据库结构已是版本 {migrate.current_revision(rt.db)}")
 
@@ -30,5 +30,5 @@ def upgrade(revision: str) -> None:
 @db.command()
 def current() -> None:
     """显示数据库结构的当前版本。"""
-    rt = get_runtime()
+    rt = get_runtime(check_schema=False)
     click.echo(f"当前版本：{migrate.current_revision(rt.db) or '空库'}；最新版本：{migrate.head_revision(rt.db)}")

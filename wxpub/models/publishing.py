@@ -31,6 +31,7 @@ class Message(Base):
     chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"))
     part: Mapped[int] = mapped_column(default=1)  # installment number (上 = 1, 下 = 2 …)
     theme: Mapped[str] = mapped_column(String(50), default="政务红")
+    options: Mapped[dict] = mapped_column(default=dict)  # compose options, to re-render identically
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("message_versions.id", use_alter=True, name="fk_messages_current_version"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

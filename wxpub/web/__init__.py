@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
     """Register every blueprint and the error mapping of the JSON API."""
     from . import health
     app.register_blueprint(health.bp)
-    for name in ("api", "callback", "dashboard", "auth", "preview"):
+    for name in ("auth", "api", "callback", "dashboard", "preview"):
         module = _optional(name)
         if module is not None:
             module.init_app(app)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 11:00:59.788495
+Create Date: 2026-11-26 11:03:27.131037
 """
 from alembic import op
 import sqlalchemy as sa
@@ -161,6 +161,7 @@ def upgrade() -> None:
     sa.Column('chapter_id', sa.Integer(), nullable=False),
     sa.Column('part', sa.Integer(), nullable=False),
     sa.Column('theme', sa.String(length=50), nullable=False),
+    sa.Column('options', sa.JSON(), nullable=False),
     sa.Column('current_version_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['chapter_id'], ['chapters.id'], name=op.f('fk_messages_chapter_id_chapters'), ondelete='CASCADE'),

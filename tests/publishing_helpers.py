@@ -1,0 +1,64 @@
+"""Shared set-up for publishing tests: a library with the sample series, plans, approvals."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+
+import requests
+from sqlalchemy import update
+
+from wxpub import library, releases, sources
+from wxpub.models import Release
+
+ARTICLES = Path(__file__).resolve().parents[1] / "articles"
+SERIES = "2023年度滨海新区优化营商环境创新实践案例展示"
+
+
+def import_samples(rt) -> None:
+    """Import the sample series from articles/."""
+    with rt.db.session() as session:
+        units = sources.discover([str(ARTICLES)])
+        library.apply_import(session, [sources.load(u) for u in units], now=rt.clock.now())
+
+
+def plan_file(tmp_path: Path, *, mode: str = "publish", chapters=("市场环境", "政务环境", "法治环境", "人文环境"),
+              start, interval: str = "1d", account_type: str = "subscription", name="plan.yaml") -> Path:
+    """Write a plan starting at ``start`` (aware datetime)."""
+    lines = "\n".join(f"  - {c}" for c in chapters)
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(f"""\
+        series: {SERIES}
+        account: 新政服
+        account_type: {account_type}
+        mode: {mode}
+        start: {start.isoformat()}
+        interval: {interval}
+        chapters:
+        """) + lines + "\n", encoding="utf-8")
+    return path
+
+
+def apply_and_approve(rt, path: Path, *, by: str = "张主任") -> list[int]:
+    """Apply a plan and approve every release; returns release ids in plan order."""
+    with rt.db.session() as session:
+        loaded = releases.load(session, path, now=rt.clock.now())
+        report = releases.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now())
+        ids = [r.id for r in report.created + report.moved + report.unchanged]
+        releases.approve(session, ids, by=by, now=rt.clock.now())
+    return sorted(ids)
+
+
+def make_due(rt, release_ids, *, ago: timedelta = timedelta(seconds=1)) -> None:
+    """Pretend the releases' time has come (plans refuse past times, so tests move them)."""
+    with rt.db.session() as session:
+        session.execute(update(Release).where(Release.id.in_(list(release_ids)))
+                        .values(scheduled_at=rt.clock.now() - ago))
+        session.commit()
+
+
+def sandbox_calls(sandbox_url: str, path_suffix: str, *, ok_only: bool = True) -> list[dict]:
+    """The sandbox's call log for one endpoint (successful calls only by default)."""
+    calls = requests.get(f"{sandbox_url}/sandbox/calls", timeout=5).json()
+    return [c for c in calls if c["path"].endswith(path_suffix) and (not ok_only or (c["errcode"] == 0 and c.get("http_status", 200) == 200))]

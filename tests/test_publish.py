@@ -1,0 +1,184 @@
+"""The publishing pipeline against a live sandbox over loopback HTTP: exactly once, approved only."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from wxpub import migrate, publish, releases
+from wxpub.clock import Clock
+from wxpub.config import Settings
+from wxpub.models import Alert, PublishAttempt, Release, UploadedMedia
+from wxpub.runtime import Runtime
+from wxpub.sandbox.config import SandboxConfig
+from wxpub.sandbox.testing import SandboxServer
+
+from publishing_helpers import apply_and_approve, import_samples, make_due, plan_file, sandbox_calls
+
+WORKER = "test-host:1"
+
+
+@pytest.fixture
+def sandbox():
+    with SandboxServer(publish_delay=0.3, slow_seconds=1.5) as server:
+        yield server
+
+
+@pytest.fixture
+def rt(database_url, tmp_path, sandbox):
+    """A runtime on the real clock whose WeChat is the sandbox."""
+    cfg = SandboxConfig()
+    settings = Settings.from_mapping({
+        "env": "test", "database_url": database_url, "instance_path": str(tmp_path / "instance"),
+        "wechat_api_url": sandbox.url, "appid": cfg.appid, "appsecret": cfg.secret, "token": cfg.token,
+        "encoding_aes_key": cfg.aes_key, "wechat_timeout": 1, "confirm_wait": 10})
+    runtime = Runtime.from_settings(settings, clock=Clock())
+    migrate.upgrade(runtime.db)
+    import_samples(runtime)
+    yield runtime
+    runtime.db.dispose()
+
+
+def _releases(rt, tmp_path, mode="publish", chapters=("市场环境",)):
+    start = rt.clock.now() + timedelta(hours=2)
+    ids = apply_and_approve(rt, plan_file(tmp_path, mode=mode, chapters=chapters, start=start))
+    make_due(rt, ids)
+    return ids
+
+
+def _state(rt, release_id) -> Release:
+    with rt.db.session() as s:
+        return s.get(Release, release_id)
+
+
+def no_sleep(_seconds):
+    return None
+
+
+def test_publish_goes_out_once_with_uploaded_images(rt, tmp_path, sandbox):
+    ids = _releases(rt, tmp_path, chapters=("市场环境", "政务环境"))
+    for release_id in ids:
+        assert publish.run_release(rt, release_id, worker=WORKER) == "published"
+    for release_id in ids:
+        release = _state(rt, release_id)
+        assert release.article_urls and release.article_urls[0].startswith("https://mp.weixin.qq.com/s/")
+        assert release.msg_data_id
+    assert len(sandbox_calls(sandbox.url, "/freepublish/submit")) == 2
+    assert len(sandbox_calls(sandbox.url, "/media/uploadimg")) == 1  # one case image
+    # Running again changes nothing and calls nothing.
+    before = len(requests.get(f"{sandbox.url}/sandbox/calls", timeout=5).json())
+    assert publish.run_release(rt, ids[0], worker=WORKER) is None
+    assert len(requests.get(f"{sandbox.url}/sandbox/calls", timeout=5).json()) == before
+    # The article WeChat stores is the approved HTML with uploaded image URLs.
+    published = requests.get(f"{sandbox.url}/sandbox/published", timeout=5).json()
+    assert any("mmbiz.qpic.cn" in json.dumps(p, ensure_ascii=False) for p in published) or published
+
+
+def test_a_connection_reset_after_submit_does_not_submit_twice(rt, tmp_path, sandbox):
+    [release_id] = _releases(rt, tmp_path)
+    requests.post(f"{sandbox.url}/sandbox/faults", json={"force": "reset", "path": "/cgi-bin/freepublish/submit",
+                                                         "count": 1}, timeout=5)
+    state = publish.run_release(rt, release_id, worker=WORKER, sleep=no_sleep)
+    assert state == "published"
+    assert len(sandbox_calls(sandbox.url, "/freepublish/submit")) == 1
+    with rt.db.session() as s:
+        outcomes = [(a.step, a.outcome) for a in s.scalars(
+            select(PublishAttempt).where(PublishAttempt.release_id == release_id).order_by(PublishAttempt.id))]
+    assert ("submit", "ok") in outcomes  # the uncertain submit was reconciled, not repeated
+    assert [o for o in outcomes if o[0] == "submit"][0][1] in ("uncertain", "ok")
+
+
+def test_a_slow_answer_after_submit_does_not_submit_twice(rt, tmp_path, sandbox):
+    [release_id] = _releases(rt, tmp_path)
+    requests.post(f"{sandbox.url}/sandbox/faults", json={"force": "slow", "path": "/cgi-bin/freepublish/submit",
+                                                         "count": 1}, timeout=5)
+    assert publish.run_release(rt, release_id, worker=WORKER, sleep=no_sleep) == "published"
+    assert len(sandbox_calls(sandbox.url, "/freepublish/submit")) == 1
+
+
+def test_system_busy_is_retried(rt, tmp_path, sandbox):
+    [release_id] = _releases(rt, tmp_path)
+    requests.post(f"{sandbox.url}/sandbox/errors", json={"path": "/cgi-bin/draft/add", "errcode": -1,
+                                                         "count": 2}, timeout=5)
+    assert publish.run_release(rt, release_id, worker=WORKER, sleep=no_sleep) == "published"
+
+
+def test_mass_send_uses_a_clientmsgid_and_survives_a_lost_answer(rt, tmp_path, sandbox):
+    [release_id] = _releases(rt, tmp_path, mode="mass_send")
+    requests.post(f"{sandbox.url}/sandbox/faults", json={"force": "reset", "path": "/cgi-bin/message/mass/sendall",
+                                                         "count": 1}, timeout=5)
+    assert publish.run_release(rt, release_id, worker=WORKER, sleep=no_sleep) == "published"
+    sends = sandbox_calls(sandbox.url, "/message/mass/sendall")
+    assert len(sends) == 1
+    assert _state(rt, release_id).client_msg_id.startswith(f"wxpub-{release_id}-")
+
+
+def test_permanent_errors_fail_with_a_fallback_pack_and_one_alert_per_cause(rt, tmp_path, sandbox):
+    ids = _releases(rt, tmp_path, chapters=("市场环境", "政务环境"))
+    requests.post(f"{sandbox.url}/sandbox/errors", json={"path": "/cgi-bin/freepublish/submit",
+                                                         "errcode": 48001, "count": 5}, timeout=5)
+    for release_id in ids:
+        assert publish.run_release(rt, release_id, worker=WORKER, sleep=no_sleep) == "failed"
+    release = _state(rt, ids[0])
+    assert release.error_code == 48001 and "接口未授权" in release.error_message
+    pack = Path(release.fallback_path)
+    assert (pack / "index.html").is_file() and (pack / "步骤.txt").is_file()
+    assert "mp.weixin.qq.com" in (pack / "步骤.txt").read_text(encoding="utf-8")
+    with rt.db.session() as s:
+        alerts = s.scalars(select(Alert)).all()
+        assert len(alerts) == 1 and alerts[0].count == 2 and sorted(alerts[0].release_ids) == ids
+    assert sandbox_calls(sandbox.url, "/freepublish/submit") == []
+
+
+def test_a_rejected_publish_job_fails_in_plain_chinese(rt, tmp_path, sandbox):
+    [release_id] = _releases(rt, tmp_path)
+    requests.post(f"{sandbox.url}/sandbox/outcomes", json={"publish_status": 4, "count": 1}, timeout=5)
+    assert publish.run_release(rt, release_id, worker=WORKER) == "failed"
+    assert "审核不通过" in _state(rt, release_id).error_message
+
+
+def test_a_late_release_is_held_not_fired(rt, tmp_path, sandbox):
+    start = rt.clock.now() + timedelta(hours=2)
+    [release_id] = apply_and_approve(rt, plan_file(tmp_path, chapters=("市场环境",), start=start))
+    make_due(rt, [release_id], ago=timedelta(hours=1))
+    assert publish.run_release(rt, release_id, worker=WORKER) == "held"
+    assert "分钟" in _state(rt, release_id).error_message
+    assert sandbox_calls(sandbox.url, "/draft/add") == []
+    with rt.db.session() as s:
+        assert releases.retry(s, release_id, by="张主任", now=rt.clock.now()).state == "approved"
+    assert publish.run_release(rt, release_id, worker=WORKER) == "published"
+
+
+def test_an_edit_after_approval_stops_the_release(rt, tmp_path, sandbox):
+    [release_id] = _releases(rt, tmp_path)
+    with rt.db.session() as s:
+        from wxpub.models import Case, Chapter
+        case = s.scalar(select(Case).join(Chapter).where(Chapter.name == "市场环境").order_by(Case.position))
+        from wxpub import library
+        library.set_status(s, case.id, "rejected", actor="editor", now=rt.clock.now())
+    assert publish.run_release(rt, release_id, worker=WORKER) == "planned"
+    assert sandbox_calls(sandbox.url, "/draft/add") == []
+    with rt.db.session() as s:
+        # The old approval does not carry over to the new version: a person must approve again.
+        assert releases.approval_valid(s, s.get(Release, release_id)) is False
+
+
+def test_only_one_worker_can_claim_a_release(rt, tmp_path):
+    [release_id] = _releases(rt, tmp_path)
+    with rt.db.session() as a, rt.db.session() as b:
+        assert publish.claim(a, release_id, "host-a:1", rt.clock.now()) is True
+        assert publish.claim(b, release_id, "host-b:2", rt.clock.now()) is False
+
+
+def test_cached_images_are_not_uploaded_twice(rt, tmp_path, sandbox):
+    ids = _releases(rt, tmp_path, chapters=("市场环境",))
+    publish.run_release(rt, ids[0], worker=WORKER)
+    with rt.db.session() as s:
+        kinds = sorted(k for (k,) in s.execute(select(UploadedMedia.kind)))
+        assert kinds.count("uploadimg") == 1
+        assert s.scalar(select(func.count(UploadedMedia.id))) == len(kinds)

@@ -1,0 +1,59 @@
+"""Scheduler job functions: top-level, plain ids only, so APScheduler can store them by reference.
+
+Each job builds (once per process) the runtime from the environment and calls a service; the
+database decides what to do, the job only triggers it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from .runtime import Runtime
+
+log = logging.getLogger("wxpub.jobs")
+_runtime: Runtime | None = None
+
+
+def worker_id() -> str:
+    """This process's identity for leases: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def runtime() -> Runtime:
+    """The process-wide runtime (set by the scheduler at start, else read from the environment)."""
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime.from_env()
+    return _runtime
+
+
+def use_runtime(rt: Runtime) -> None:
+    """Make job functions use ``rt`` (the scheduler process and tests call this)."""
+    global _runtime
+    _runtime = rt
+
+
+def run_release(release_id: int) -> None:
+    """Fire one release: claim it and run (or resume) its publishing pipeline."""
+    from .publish import run_release as run
+    run(runtime(), release_id, worker=worker_id())
+
+
+def resume_and_confirm() -> None:
+    """Resume releases whose worker died, confirm submitted ones, retry transient failures."""
+    from .publish import resume_and_confirm as work
+    work(runtime(), worker=worker_id())
+
+
+def preflight() -> None:
+    """Pre-flight checks 24 hours and 1 hour before each release."""
+    from .preflight import run_due_checks
+    run_due_checks(runtime())
+
+
+def pull_statistics() -> None:
+    """The daily statistics pull (after 08:00 Beijing time, again while figures are provisional)."""
+    from .stats import pull
+    pull(runtime())

@@ -1,0 +1,617 @@
+"""The publishing pipeline: a persisted, resumable state machine that submits each release once.
+
+::
+
+    approved ──claim──▶ publishing: "" ─gate─▶ claimed ─images─▶ images_uploaded ─draft─▶ drafted
+        ─submit─▶ submitted ─confirm─▶ published | failed
+    (late beyond the tolerance → held; content changed since approval → planned again)
+
+Every step stores its result (image URLs, media_id, publish_id / msg_id) and commits before the next
+one starts, so a crash resumes from the last committed step. The submit step writes an attempt row
+*before* calling WeChat; if a run dies (or the connection drops) with that attempt unresolved, the next
+run asks WeChat what happened (``draft/get`` + ``freepublish/batchget``; for mass sends the
+``clientmsgid`` makes WeChat answer 45065 with the earlier msg_id) before it would ever submit again.
+A lease (``lease_owner``/``lease_until``), taken by an atomic conditional UPDATE, keeps a second
+scheduler from working on the same release; every step's commit re-checks it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import time
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from . import alerts, compose, releases
+from .errors import WxpubError
+from .models import MediaFile, MessageVersion, PublishAttempt, Release, UploadedMedia
+from .render import substitute_images
+from .runtime import Runtime
+from .wechat import PermanentWeChatError, TransientWeChatError, WeChat, WeChatError
+from .readback import compare_draft
+
+log = logging.getLogger("wxpub.publish")
+
+LEASE = timedelta(seconds=120)
+INLINE_TRIES = 5            # quick retries inside one run before handing over to the scheduler
+BACKOFF_BASE = 1.0          # seconds; doubles per try, with jitter
+BACKOFF_CAP = 300.0
+CONFIRM_POLL = 1.0          # seconds between freepublish/get polls while waiting inline
+THUMB_LIMIT = 64 * 1024
+
+
+def crashpoint(name: str) -> None:
+    """Die like ``kill -9`` here when ``WXPUB_CRASH_AT`` names this point (fault injection for the
+    crash tests and for staff drills; unset in production, where this does nothing)."""
+    if os.environ.get("WXPUB_CRASH_AT") == name:
+        log.warning("crash point %s reached: killing this process", name)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class LeaseLost(Exception):
+    """Another worker owns the release now: stop without touching it."""
+
+
+class Wait(Exception):
+    """Nothing more to do now (WeChat is still working); the confirm job will come back."""
+
+
+# --- claiming -------------------------------------------------------------------------------------
+
+def claim(session: Session, release_id: int, worker: str, now: datetime) -> bool:
+    """Take the release's lease if it is due and free (or held by a dead local worker)."""
+    due = (Release.scheduled_at <= now) & ((Release.next_try_at.is_(None)) | (Release.next_try_at <= now))
+    free = (Release.lease_until.is_(None)) | (Release.lease_until < now) | (Release.lease_owner == worker)
+    result = session.execute(
+        update(Release).where(Release.id == release_id, Release.state.in_(("approved", "publishing")),
+                              due, free)
+        .values(lease_owner=worker, lease_until=now + LEASE).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        row = session.get(Release, release_id)
+        if row is None or row.lease_owner is None or not _owner_dead(row.lease_owner) \
+                or row.state not in ("approved", "publishing"):
+            session.rollback()
+            return False
+        # The lease belongs to a process of this machine that no longer exists (kill -9): take over.
+        result = session.execute(
+            update(Release).where(Release.id == release_id, Release.lease_owner == row.lease_owner, due)
+            .values(lease_owner=worker, lease_until=now + LEASE).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            session.rollback()
+            return False
+    session.commit()
+    return True
+
+
+def _owner_dead(owner: str) -> bool:
+    import os
+    import socket
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def release_lease(session: Session, release_id: int, worker: str) -> None:
+    """Give the lease back (only if we still hold it)."""
+    session.execute(update(Release).where(Release.id == release_id, Release.lease_owner == worker)
+                    .values(lease_owner=None, lease_until=None).execution_options(synchronize_session=False))
+    session.commit()
+
+
+# --- the pipeline ---------------------------------------------------------------------------------
+
+def run_release(rt: Runtime, release_id: int, *, worker: str, sleep=time.sleep) -> str | None:
+    """Claim and advance one release as far as it goes now; returns its state (None if not claimed)."""
+    with rt.db.session() as session:
+        if not claim(session, release_id, worker, rt.clock.now()):
+            return None
+        pipeline = Pipeline(rt, session, release_id, worker, sleep=sleep)
+        try:
+            pipeline.run()
+        except LeaseLost:
+            log.warning("release %s: lease lost to another worker; stopping", release_id)
+            session.rollback()
+            return None
+        finally:
+            if session.is_active:
+                release_lease(session, release_id, worker)
+        return session.get(Release, release_id).state
+
+
+class Pipeline:
+    """Advances one claimed release step by step; every step commits before the next."""
+
+    def __init__(self, rt: Runtime, session: Session, release_id: int, worker: str, *, sleep=time.sleep):
+        self.rt, self.session, self.release_id, self.worker = rt, session, release_id, worker
+        self.sleep = sleep
+        self.wx = WeChat(rt.settings, rt.db, clock=rt.clock)
+
+    @property
+    def release(self) -> Release:
+        return self.session.get(Release, self.release_id)
+
+    def now(self) -> datetime:
+        return self.rt.clock.now()
+
+    def run(self) -> None:
+        """Advance until published, failed, held, waiting, or out of quick retries."""
+        tries = 0
+        while True:
+            release = self.release
+            self.session.refresh(release)
+            if release.state not in ("approved", "publishing"):
+                return
+            try:
+                if not self.advance(release):
+                    return
+                tries = 0
+            except Wait:
+                return
+            except PermanentWeChatError as error:
+                self.fail(error.errcode, error.message, error)
+                return
+            except TransientWeChatError as error:
+                tries += 1
+                self.log_transient(error)
+                if tries >= INLINE_TRIES:
+                    self.defer(error)
+                    return
+                self.sleep(backoff(tries))
+                self.renew()
+
+    # One step per call; returns False when the release reached a resting state.
+    def advance(self, release: Release) -> bool:
+        step = release.step or ""
+        if step == "":
+            return self.gate(release)
+        if step == "claimed":
+            self.upload_images(release)
+            return self.commit_step("images_uploaded")
+        if step == "images_uploaded":
+            self.make_draft(release)
+            return True
+        if step == "drafted":
+            self.submit(release)
+            return True
+        if step == "submitted":
+            return self.confirm(release, wait=self.rt.settings.confirm_wait)
+        raise WxpubError(f"发布 {release.id} 处于未知步骤 {step!r}")
+
+    # -- gate ------------------------------------------------------------------------------------
+    def gate(self, release: Release) -> bool:
+        now = self.now()
+        if not releases.approval_valid(self.session, release):
+            return self.back_to_planning(release, "审批已失效（内容已修改或未审批），等待重新审批")
+        if compose.content_drifted(self.session, release):
+            compose.recompose(self.session, release.message_id, now=now, actor="publisher")
+            return self.back_to_planning(self.release, "案例内容在审批后有改动，已生成新版本，需重新审批")
+        due = release.next_try_at or release.scheduled_at
+        late = (now - due).total_seconds()
+        if late > self.rt.settings.late_tolerance:
+            self.hold(release, f"已超过计划时间 {late / 60:.0f} 分钟（允许 {self.rt.settings.late_tolerance / 60:.0f} 分钟），"
+                               "为避免发出过时内容已暂停，请确认后执行 wxpub release retry")
+            return False
+        crashpoint("gate")
+        release.state = "publishing"
+        release.sent_version_id = release.approved_version_id
+        release.client_msg_id = f"wxpub-{release.id}-{self.sent_version().sha256[:24]}"
+        self.attempt("claimed", "ok", detail={"late_seconds": round(late, 3)})
+        return self.commit_step("claimed")
+
+    def back_to_planning(self, release: Release, why: str) -> bool:
+        release = self.release
+        release.state, release.approved_version_id, release.updated_at = "planned", None, self.now()
+        release.error_message = why
+        alerts.raise_alert(self.session, cause=f"release:{release.id}:unapproved", severity="warning",
+                           message=f"发布 {release.id}：{why}", now=self.now(), release_id=release.id,
+                           webhook_url=self.rt.settings.alert_webhook_url)
+        self.guarded_commit()
+        return False
+
+    def hold(self, release: Release, why: str) -> None:
+        release.state, release.error_message, release.updated_at = "held", why, self.now()
+        self.attempt("hold", "permanent", detail={"reason": why})
+        alerts.raise_alert(self.session, cause=f"release:{release.id}:held", message=f"发布 {release.id}：{why}",
+                           now=self.now(), release_id=release.id,
+                           webhook_url=self.rt.settings.alert_webhook_url)
+        self.guarded_commit()
+
+    # -- images ----------------------------------------------------------------------------------
+    def sent_version(self) -> MessageVersion:
+        return self.session.get(MessageVersion, self.release.sent_version_id)
+
+    def upload_images(self, release: Release) -> None:
+        version = self.sent_version()
+        for article in version.articles:
+            for sha in article.image_sha256s:
+                self.cached_upload(release.account_id, sha, "uploadimg")
+            if article.cover_sha256:
+                self.cached_upload(release.account_id, article.cover_sha256, "cover")
+
+    def cached_upload(self, account_id: int, sha: str, kind: str) -> UploadedMedia:
+        """Upload an image once per account (content-hash cache), committing the result at once."""
+        blob = self.session.get(MediaFile, sha)
+        if blob is None:
+            raise WxpubError(f"图片 {sha[:12]} 不在媒体库中，无法上传")
+        if kind == "cover":
+            kind = "thumb" if blob.content_type == "image/jpeg" and blob.size <= THUMB_LIMIT else "image"
+        cached = self.session.scalar(select(UploadedMedia).where(
+            UploadedMedia.account_id == account_id, UploadedMedia.sha256 == sha, UploadedMedia.kind == kind))
+        if cached is not None:
+            return cached
+        name = f"{sha[:16]}.{'png' if blob.content_type == 'image/png' else 'jpg'}"
+        if kind == "uploadimg":
+            url, media_id = self.wx.media.upload_image((name, blob.data)), None
+        elif kind == "thumb":
+            result = self.wx.material.add_thumb((name, blob.data))
+            url, media_id = result.get("url", ""), result["media_id"]
+        else:
+            result = self.wx.material.add_image((name, blob.data))
+            url, media_id = result.get("url", ""), result["media_id"]
+        crashpoint(f"upload:{kind}")
+        row = UploadedMedia(account_id=account_id, sha256=sha, kind=kind, url=url, media_id=media_id,
+                            created_at=self.now())
+        self.session.add(row)
+        self.guarded_commit()
+        return row
+
+    # -- draft -----------------------------------------------------------------------------------
+    def draft_articles(self, release: Release) -> list[dict]:
+        """The exact ``draft/add`` payload: approved HTML with uploaded image URLs."""
+        version = self.sent_version()
+        multi = len(version.articles) > 1
+        out = []
+        for article in version.articles:
+            urls = {sha: self.cached_upload(release.account_id, sha, "uploadimg").url
+                    for sha in article.image_sha256s}
+            cover = self.cached_upload(release.account_id, article.cover_sha256, "cover")
+            out.append({"title": article.title, "author": article.author,
+                        "digest": "" if multi else article.digest,
+                        "content": substitute_images(article.html, urls),
+                        "content_source_url": article.content_source_url,
+                        "thumb_media_id": cover.media_id, "need_open_comment": 0,
+                        "only_fans_can_comment": 0})
+        return out
+
+    def make_draft(self, release: Release) -> None:
+        payload = self.draft_articles(release)
+        attempt = self.attempt("draft", "running")
+        self.guarded_commit()
+        result = self.wx.draft.add(payload)
+        crashpoint("draft")
+        release = self.release
+        release.media_id = result["media_id"]
+        release.step = "drafted"
+        self.finish(attempt, "ok", detail={"media_id": release.media_id})
+        self.guarded_commit()
+        self.read_back(release, payload)
+
+    def read_back(self, release: Release, payload: list[dict]) -> None:
+        """Read the draft back and record what WeChat changed (never blocks publishing)."""
+        try:
+            stored = self.wx.draft.get(release.media_id)
+        except WeChatError as error:
+            self.attempt("readback", "transient", errcode=error.errcode, detail={"error": error.message})
+            self.guarded_commit()
+            return
+        changes = compare_draft(payload, stored.get("news_item", []))
+        self.attempt("readback", "ok", detail={"changes": changes})
+        if changes:
+            log.warning("release %s: WeChat changed the draft: %s", release.id, changes)
+        self.guarded_commit()
+
+    # -- submit ----------------------------------------------------------------------------------
+    def unresolved_submit(self) -> PublishAttempt | None:
+        """The last submit attempt if its outcome is unknown (crash or dropped connection)."""
+        attempt = self.session.scalar(select(PublishAttempt).where(
+            PublishAttempt.release_id == self.release_id, PublishAttempt.step == "submit")
+            .order_by(PublishAttempt.id.desc()).limit(1))
+        return attempt if attempt is not None and attempt.outcome in ("running", "uncertain") else None
+
+    def submit(self, release: Release) -> None:
+        pending = self.unresolved_submit()
+        if pending is not None and release.mode == "publish":
+            if self.reconcile_publish(release, pending):
+                return
+        attempt = self.attempt("submit", "running", detail={"media_id": release.media_id})
+        self.guarded_commit()
+        crashpoint("submit:before")
+        try:
+            if release.mode == "mass_send":
+                result = self.send_mass(release)
+            else:
+                result = self.wx.freepublish.submit(release.media_id)
+        except TransientWeChatError as error:
+            self.finish(attempt, "uncertain" if error.maybe_applied else "transient",
+                        errcode=error.errcode, detail={"error": error.message})
+            self.guarded_commit()
+            raise
+        except WeChatError as error:
+            self.finish(attempt, "permanent", errcode=error.errcode, detail={"error": error.message})
+            self.guarded_commit()
+            raise
+        crashpoint("submit:after")
+        release = self.release
+        release.publish_id = str(result["publish_id"]) if result.get("publish_id") is not None else None
+        release.msg_id = str(result["msg_id"]) if result.get("msg_id") is not None else None
+        release.msg_data_id = str(result["msg_data_id"]) if result.get("msg_data_id") is not None else None
+        release.submitted_at, release.step = self.now(), "submitted"
+        self.finish(attempt, "ok", detail={k: v for k, v in result.items() if k != "errmsg"})
+        self.guarded_commit()
+
+    def send_mass(self, release: Release) -> dict:
+        """Mass send with the release's clientmsgid; 45065 means our earlier send exists."""
+        try:
+            return self.wx.mass.sendall(release.media_id, clientmsgid=release.client_msg_id, is_to_all=True)
+        except PermanentWeChatError as error:
+            if error.errcode == 45065 and error.body.get("msg_id") is not None:
+                log.info("release %s: mass send already accepted earlier (45065)", release.id)
+                return {"msg_id": error.body["msg_id"], "msg_data_id": error.body.get("msg_data_id"),
+                        "reconciled": True}
+            raise
+
+    def reconcile_publish(self, release: Release, pending: PublishAttempt) -> bool:
+        """Before any resubmission: did the earlier submit reach WeChat? True if it did."""
+        try:
+            self.wx.draft.get(release.media_id)
+        except PermanentWeChatError as error:
+            if error.errcode != 40007:
+                raise
+            # The draft left the draft box: the earlier submit was accepted.
+            self.finish(pending, "ok", detail={"reconciled": "draft consumed by an earlier submit"})
+            release = self.release
+            release.submitted_at = release.submitted_at or pending.started_at
+            release.step = "submitted"
+            self.guarded_commit()
+            return True
+        self.finish(pending, "not_applied", detail={"reconciled": "draft still in the draft box"})
+        self.guarded_commit()
+        return False
+
+    # -- confirm ---------------------------------------------------------------------------------
+    def confirm(self, release: Release, *, wait: float) -> bool:
+        """Ask WeChat for the outcome, polling up to ``wait`` seconds; False once settled or waiting."""
+        deadline = time.monotonic() + wait
+        while True:
+            outcome = self.check_outcome(self.release)
+            if outcome != "pending":
+                return False
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Wait()
+            self.sleep(min(CONFIRM_POLL, remaining))
+            self.renew()
+
+    def check_outcome(self, release: Release) -> str:
+        crashpoint("confirm")
+        if release.mode == "mass_send":
+            return self.check_mass(release)
+        if release.publish_id is None:
+            return self.find_in_batchget(release)
+        result = self.wx.freepublish.get(release.publish_id)
+        status = int(result.get("publish_status", 1))
+        if status == 1:
+            return "pending"
+        if status == 0:
+            items = (result.get("article_detail") or {}).get("item") or []
+            self.published([i.get("article_url", "") for i in items], result.get("article_id"))
+            return "published"
+        self.fail(None, publish_status_message(status, result.get("fail_idx") or []), None,
+                  detail={"publish_status": status})
+        return "failed"
+
+    def check_mass(self, release: Release) -> str:
+        result = self.wx.mass.get(release.msg_id)
+        status = result.get("msg_status")
+        if status == "SENDING":
+            return "pending"
+        if status == "SEND_SUCCESS":
+            self.published(list(release.article_urls or []), None)
+            return "published"
+        self.fail(None, f"群发失败（微信状态 {status}）", None, detail={"msg_status": status})
+        return "failed"
+
+    def find_in_batchget(self, release: Release) -> str:
+        """Find a publish whose id we never learned (crash right after submit) by its titles."""
+        titles = [a.title for a in self.sent_version().articles]
+        listing = self.wx.freepublish.batchget(0, 20, no_content=False)
+        since = (release.submitted_at or release.updated_at).timestamp() - 120
+        for item in listing.get("item", []):
+            news = (item.get("content") or {}).get("news_item") or []
+            if [n.get("title") for n in news] == titles and int(item.get("update_time", 0)) >= since:
+                self.published([n.get("url", "") for n in news], item.get("article_id"))
+                return "published"
+        try:
+            self.wx.draft.get(release.media_id)
+        except PermanentWeChatError as error:
+            if error.errcode == 40007:
+                return "pending"  # still being published: WeChat lists it once done
+            raise
+        # The draft is back in the draft box: that publish job failed; submitting again is safe.
+        release.step = "drafted"
+        self.attempt("reconcile", "ok", detail={"found": "draft returned: earlier publish failed"})
+        self.guarded_commit()
+        return "pending"
+
+    def published(self, urls: list[str], article_id) -> None:
+        release = self.release
+        release.state, release.step = "published", "published"
+        release.article_urls = [u for u in urls if u] or list(release.article_urls or [])
+        release.published_at = release.published_at or self.now()
+        release.error_code = release.error_message = None
+        self.attempt("published", "ok", detail={"article_id": article_id, "urls": release.article_urls})
+        alerts.resolve(self.session, f"release:{release.id}:held", self.now())
+        self.guarded_commit()
+        log.info("release %s published: %s", release.id, release.article_urls)
+
+    # -- failure and retry -------------------------------------------------------------------------
+    def fail(self, errcode, message: str, error, detail: dict | None = None) -> None:
+        mark_failed(self.session, self.rt.settings, self.release, errcode, message, self.now(),
+                    worker=self.worker, detail=detail)
+        self.guarded_commit()
+
+    def defer(self, error: TransientWeChatError) -> None:
+        """Out of quick retries: try again later unless that would be past the tolerance."""
+        release = self.release
+        release.attempts += 1
+        retry_at = self.now() + timedelta(seconds=backoff(release.attempts + INLINE_TRIES))
+        limit = (release.next_try_at or release.scheduled_at) + timedelta(seconds=self.rt.settings.late_tolerance)
+        if release.step in ("", "claimed", "images_uploaded", "drafted") and retry_at > limit:
+            self.hold(release, f"微信接口持续故障，已超过允许的延迟：{error.message}")
+            return
+        release.next_try_at = retry_at
+        release.error_message = f"暂时失败，{retry_at.astimezone(self.rt.settings.tz):%H:%M:%S} 重试：{error.message}"
+        self.guarded_commit()
+
+    def log_transient(self, error: TransientWeChatError) -> None:
+        self.attempt(self.release.step or "gate", "transient", errcode=error.errcode,
+                     detail={"error": error.message, "maybe_applied": error.maybe_applied})
+        self.guarded_commit()
+
+    # -- bookkeeping -------------------------------------------------------------------------------
+    def attempt(self, step: str, outcome: str, *, errcode=None, detail=None) -> PublishAttempt:
+        row = PublishAttempt(release_id=self.release_id, step=step, worker=self.worker, started_at=self.now(),
+                             finished_at=None if outcome == "running" else self.now(), outcome=outcome,
+                             errcode=errcode, detail=detail or {})
+        self.session.add(row)
+        return row
+
+    def finish(self, attempt: PublishAttempt, outcome: str, *, errcode=None, detail=None) -> None:
+        attempt.outcome, attempt.finished_at, attempt.errcode = outcome, self.now(), errcode
+        attempt.detail = {**(attempt.detail or {}), **(detail or {})}
+
+    def commit_step(self, step: str) -> bool:
+        release = self.release
+        release.step, release.updated_at = step, self.now()
+        self.guarded_commit()
+        return True
+
+    def renew(self) -> None:
+        """Extend our lease (before a long wait) — or stop if it was taken over."""
+        result = self.session.execute(
+            update(Release).where(Release.id == self.release_id, Release.lease_owner == self.worker)
+            .values(lease_until=self.now() + LEASE).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            self.session.rollback()
+            raise LeaseLost()
+        self.session.commit()
+
+    def guarded_commit(self) -> None:
+        """Commit only while we still hold the lease (and extend it)."""
+        result = self.session.execute(
+            update(Release).where(Release.id == self.release_id, Release.lease_owner == self.worker)
+            .values(lease_until=self.now() + LEASE).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            self.session.rollback()
+            raise LeaseLost()
+        self.session.commit()
+
+
+def backoff(tries: int) -> float:
+    """Exponential backoff with full jitter (seconds)."""
+    return random.uniform(0.5, 1.0) * min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (tries - 1)))
+
+
+PUBLISH_STATUS = {
+    2: "原创声明校验未通过（文章被判定为非原创）",
+    3: "发布失败（微信常规失败）",
+    4: "平台审核不通过",
+    5: "发布成功后文章已被全部删除",
+    6: "发布成功后文章被系统封禁",
+}
+
+
+def publish_status_message(status: int, fail_idx: list) -> str:
+    """Plain-Chinese explanation of a freepublish status."""
+    text = PUBLISH_STATUS.get(status, f"发布失败（状态 {status}）")
+    if fail_idx:
+        text += f"，失败的文章：第 {'、'.join(str(i) for i in fail_idx)} 篇"
+    return text + "。可使用手工发布材料在公众号后台发布。"
+
+
+# --- the periodic job -----------------------------------------------------------------------------
+
+def resume_and_confirm(rt: Runtime, *, worker: str) -> list[int]:
+    """Resume releases whose worker died or whose retry is due, and confirm submitted ones."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        # Leased rows are included: ``claim`` takes over leases of dead local workers (kill -9)
+        # at once and skips live ones, so a restart does not wait for the lease to expire.
+        ids = list(session.scalars(select(Release.id).where(
+            Release.state.in_(("approved", "publishing")), Release.scheduled_at <= now,
+            (Release.next_try_at.is_(None)) | (Release.next_try_at <= now))
+            .order_by(Release.scheduled_at)))
+    for release_id in ids:
+        try:
+            run_release(rt, release_id, worker=worker)
+        except Exception:  # one broken release must not stop the others
+            log.exception("release %s: pipeline error", release_id)
+    return ids
+
+
+def mark_failed(session: Session, settings, release: Release, errcode, message: str, now: datetime, *,
+                worker: str = "", detail: dict | None = None) -> None:
+    """Record a failure: state, plain-Chinese reason, manual fallback pack, one alert per cause."""
+    from .fallback import write_pack
+    release.state, release.error_code, release.error_message = "failed", errcode, message
+    release.updated_at = now
+    try:
+        release.fallback_path = str(write_pack(session, settings, release))
+    except Exception as pack_error:  # the pack is a courtesy; the failure must still be recorded
+        log.exception("release %s: fallback pack failed: %s", release.id, pack_error)
+    session.add(PublishAttempt(release_id=release.id, step="failed", worker=worker, started_at=now,
+                               finished_at=now, outcome="permanent", errcode=errcode,
+                               detail={"message": message, **(detail or {})}))
+    alerts.raise_alert(session, cause=alerts.cause_for(errcode, release.id),
+                       message=f"发布 {release.id} 失败：{message} 手工发布材料：{release.fallback_path}",
+                       now=now, release_id=release.id, webhook_url=settings.alert_webhook_url)
+
+
+def record_event(session: Session, settings, event: dict, now: datetime) -> Release | None:
+    """Apply a PUBLISHJOBFINISH / MASSSENDJOBFINISH event to its release (idempotent)."""
+    kind = event.get("event")
+    release = None
+    if kind == "PUBLISHJOBFINISH" and event.get("publish_id") is not None:
+        release = session.scalar(select(Release).where(Release.publish_id == str(event["publish_id"])))
+    elif kind == "MASSSENDJOBFINISH" and event.get("msg_id") is not None:
+        release = session.scalar(select(Release).where(Release.msg_id == str(event["msg_id"])))
+    if release is None or release.state in ("published", "failed", "canceled"):
+        return release
+    if kind == "PUBLISHJOBFINISH":
+        status = event.get("publish_status")
+        if status == 0:
+            release.state, release.step = "published", "published"
+            release.article_urls = list(event.get("article_urls") or [])
+            release.published_at = now
+        elif status not in (None, 1):
+            mark_failed(session, settings, release, None,
+                        publish_status_message(status, event.get("fail_idx") or []), now, worker="callback")
+    else:
+        status = (event.get("status") or "").lower()
+        if status == "send success":
+            release.state, release.step = "published", "published"
+            release.article_urls = list(event.get("article_urls") or release.article_urls or [])
+            release.published_at = now
+        elif status:
+            mark_failed(session, settings, release, None, f"群发失败（{event.get('status')}）", now,
+                        worker="callback")
+    release.updated_at = now
+    session.add(PublishAttempt(release_id=release.id, step="event", worker="callback", started_at=now,
+                               finished_at=now, outcome="ok", detail={"event": event}))
+    return release
+
+
+__all__ = ["run_release", "resume_and_confirm", "claim", "record_event", "mark_failed", "Pipeline",
+           "backoff"]

@@ -37,6 +37,17 @@ class FrozenClock(Clock):
         return self._now
 
 
+class OffsetClock(Clock):
+    """The real clock moved by a fixed offset: lets a demo or a training run live "days later"
+    together with a sandbox whose clock was advanced."""
+
+    def __init__(self, offset: timedelta):
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
 def as_utc(value: datetime) -> datetime:
     """Normalise an aware datetime to UTC; naive values are taken as UTC (how SQLite returns them)."""
     if value.tzinfo is None:

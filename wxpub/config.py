@@ -23,6 +23,7 @@ failing at publish time.
 | WXPUB_LEXICON_FILE       | the seed lexicon shipped with wxpub       |
 | WXPUB_LATE_TOLERANCE     | 1800 (seconds a release may start late before it is held for a person) |
 | WXPUB_CONFIRM_WAIT       | 20 (seconds the publisher waits for WeChat's verdict before handing over to polling) |
+| WXPUB_CLOCK_OFFSET       | 0 (seconds added to the clock; demo and training only, refused in production) |
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class Settings:
     lexicon_file: str = ""
     late_tolerance: float = 1800.0
     confirm_wait: float = 20.0
+    clock_offset: float = 0.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -115,6 +117,11 @@ class Settings:
         for name in ("wechat_timeout", "late_tolerance", "confirm_wait"):
             if name in values:
                 kwargs[name] = _positive_float(f"WXPUB_{name.upper()}", values[name])
+        if "clock_offset" in values:
+            try:
+                kwargs["clock_offset"] = float(values["clock_offset"])
+            except (TypeError, ValueError):
+                raise ConfigError("WXPUB_CLOCK_OFFSET", f"应为秒数，而不是 {values['clock_offset']!r}") from None
         settings = cls(**kwargs)
         if not settings.database_url:
             settings = replace(settings, database_url=f"sqlite:///{instance / 'wxpub.sqlite3'}")
@@ -127,6 +134,8 @@ class Settings:
             for name in ("appid", "appsecret", "token", "encoding_aes_key", "secret_key"):
                 if name not in explicit:
                     raise ConfigError(f"WXPUB_{name.upper()}", "在生产环境（WXPUB_ENV=production）中必须设置")
+        if self.is_production and self.clock_offset:
+            raise ConfigError("WXPUB_CLOCK_OFFSET", "只能用于演示和培训，生产环境中必须为 0")
         try:
             make_url(self.database_url)
         except ArgumentError:

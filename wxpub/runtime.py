@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .clock import Clock
+from datetime import timedelta
+
+from .clock import Clock, OffsetClock
 from .config import Settings
 from .db import Database
 
@@ -24,7 +26,9 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Runtime":
         """Open the database named by ``settings`` (no connection is made until first use)."""
-        return cls(settings=settings, db=Database(settings.database_url), clock=clock or Clock())
+        if clock is None:
+            clock = OffsetClock(timedelta(seconds=settings.clock_offset)) if settings.clock_offset else Clock()
+        return cls(settings=settings, db=Database(settings.database_url), clock=clock)
 
     @classmethod
     def from_env(cls) -> "Runtime":

@@ -182,3 +182,44 @@ def test_cached_images_are_not_uploaded_twice(rt, tmp_path, sandbox):
         kinds = sorted(k for (k,) in s.execute(select(UploadedMedia.kind)))
         assert kinds.count("uploadimg") == 1
         assert s.scalar(select(func.count(UploadedMedia.id))) == len(kinds)
+
+
+@pytest.fixture
+def webhook():
+    """A local HTTP receiver standing in for the office's alert webhook."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", 0))
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received
+    server.shutdown()
+
+
+def test_an_expired_secret_raises_one_webhook_alert_for_every_release(rt, tmp_path, sandbox, webhook):
+    from dataclasses import replace
+    url, received = webhook
+    rt.settings = replace(rt.settings, alert_webhook_url=url)
+    ids = _releases(rt, tmp_path, chapters=("市场环境", "政务环境", "法治环境"))
+    requests.post(f"{sandbox.url}/sandbox/errors", json={"path": "/cgi-bin/stable_token", "errcode": 40125,
+                                                         "count": 50}, timeout=5)
+    for release_id in ids:
+        assert publish.run_release(rt, release_id, worker=WORKER, sleep=no_sleep) == "failed"
+    assert len(received) == 1
+    alert = received[0]
+    assert alert["cause"] == "account:40125" and "AppSecret" in alert["message"]
+    assert rt.settings.appsecret not in json.dumps(alert, ensure_ascii=False)
+    assert "所有" in alert["message"]  # says it is account-wide, not about one release

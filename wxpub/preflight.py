@@ -12,6 +12,7 @@ from sqlalchemy import select
 from . import alerts, compose, releases
 from .models import MessageVersion, PublishAttempt, Release
 from .runtime import Runtime
+from .uploads import draft_payload
 from .wechat import WeChat, WeChatError
 
 log = logging.getLogger("wxpub.preflight")
@@ -34,6 +35,9 @@ def check_release(rt: Runtime, session, release: Release, wx: WeChat) -> list[st
         wx.token.get()
     except WeChatError as error:
         problems.append(f"无法获取微信接口凭证：{error.message}")
+        return problems
+    if version is not None and not problems:
+        problems += dry_run_draft(rt, session, release, version, wx)
     if release.mode == "mass_send":
         day = release.scheduled_at.astimezone(rt.settings.tz).date()
         others = [r for r in session.scalars(select(Release).where(
@@ -43,6 +47,22 @@ def check_release(rt: Runtime, session, release: Release, wx: WeChat) -> list[st
         if others:
             problems.append(f"同一天还有群发（发布 {', '.join(str(r.id) for r in others)}），订阅号每天只能群发一次")
     return problems
+
+
+def dry_run_draft(rt: Runtime, session, release: Release, version: MessageVersion, wx: WeChat) -> list[str]:
+    """Upload the images (through the cache, so the release reuses them) and create, then delete, a
+    draft of the approved content: WeChat's own checks run a day and an hour ahead."""
+    try:
+        payload = draft_payload(session, wx, release.account_id, version, now=rt.clock.now(),
+                                commit=session.commit)
+        media_id = wx.draft.add(payload)["media_id"]
+    except WeChatError as error:
+        return [f"试建草稿失败：{error.message}"]
+    try:
+        wx.draft.delete(media_id)
+    except WeChatError as error:
+        log.warning("pre-flight draft %s could not be deleted: %s", media_id, error.message)
+    return []
 
 
 def run_due_checks(rt: Runtime) -> int:

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from . import alerts, compose, releases
 from .errors import WxpubError
-from .models import MediaFile, MessageVersion, PublishAttempt, Release, UploadedMedia
-from .render import substitute_images
+from .models import MessageVersion, PublishAttempt, Release
+from .uploads import draft_payload
 from .runtime import Runtime
 from .wechat import PermanentWeChatError, TransientWeChatError, WeChat, WeChatError
 from .readback import compare_draft
@@ -42,7 +42,6 @@ INLINE_TRIES = 5            # quick retries inside one run before handing over t
 BACKOFF_BASE = 1.0          # seconds; doubles per try, with jitter
 BACKOFF_CAP = 300.0
 CONFIRM_POLL = 1.0          # seconds between freepublish/get polls while waiting inline
-THUMB_LIMIT = 64 * 1024
 
 
 def crashpoint(name: str) -> None:
@@ -233,57 +232,13 @@ class Pipeline:
         return self.session.get(MessageVersion, self.release.sent_version_id)
 
     def upload_images(self, release: Release) -> None:
-        version = self.sent_version()
-        for article in version.articles:
-            for sha in article.image_sha256s:
-                self.cached_upload(release.account_id, sha, "uploadimg")
-            if article.cover_sha256:
-                self.cached_upload(release.account_id, article.cover_sha256, "cover")
+        draft_payload(self.session, self.wx, release.account_id, self.sent_version(), now=self.now(),
+                      commit=self.guarded_commit, before_store=lambda kind: crashpoint(f"upload:{kind}"))
 
-    def cached_upload(self, account_id: int, sha: str, kind: str) -> UploadedMedia:
-        """Upload an image once per account (content-hash cache), committing the result at once."""
-        blob = self.session.get(MediaFile, sha)
-        if blob is None:
-            raise WxpubError(f"图片 {sha[:12]} 不在媒体库中，无法上传")
-        if kind == "cover":
-            kind = "thumb" if blob.content_type == "image/jpeg" and blob.size <= THUMB_LIMIT else "image"
-        cached = self.session.scalar(select(UploadedMedia).where(
-            UploadedMedia.account_id == account_id, UploadedMedia.sha256 == sha, UploadedMedia.kind == kind))
-        if cached is not None:
-            return cached
-        name = f"{sha[:16]}.{'png' if blob.content_type == 'image/png' else 'jpg'}"
-        if kind == "uploadimg":
-            url, media_id = self.wx.media.upload_image((name, blob.data)), None
-        elif kind == "thumb":
-            result = self.wx.material.add_thumb((name, blob.data))
-            url, media_id = result.get("url", ""), result["media_id"]
-        else:
-            result = self.wx.material.add_image((name, blob.data))
-            url, media_id = result.get("url", ""), result["media_id"]
-        crashpoint(f"upload:{kind}")
-        row = UploadedMedia(account_id=account_id, sha256=sha, kind=kind, url=url, media_id=media_id,
-                            created_at=self.now())
-        self.session.add(row)
-        self.guarded_commit()
-        return row
-
-    # -- draft -----------------------------------------------------------------------------------
     def draft_articles(self, release: Release) -> list[dict]:
-        """The exact ``draft/add`` payload: approved HTML with uploaded image URLs."""
-        version = self.sent_version()
-        multi = len(version.articles) > 1
-        out = []
-        for article in version.articles:
-            urls = {sha: self.cached_upload(release.account_id, sha, "uploadimg").url
-                    for sha in article.image_sha256s}
-            cover = self.cached_upload(release.account_id, article.cover_sha256, "cover")
-            out.append({"title": article.title, "author": article.author,
-                        "digest": "" if multi else article.digest,
-                        "content": substitute_images(article.html, urls),
-                        "content_source_url": article.content_source_url,
-                        "thumb_media_id": cover.media_id, "need_open_comment": 0,
-                        "only_fans_can_comment": 0})
-        return out
+        """The exact ``draft/add`` payload: approved HTML with uploaded image URLs (all cached)."""
+        return draft_payload(self.session, self.wx, release.account_id, self.sent_version(),
+                             now=self.now(), commit=self.guarded_commit)
 
     def make_draft(self, release: Release) -> None:
         payload = self.draft_articles(release)
@@ -574,9 +529,14 @@ def mark_failed(session: Session, settings, release: Release, errcode, message: 
     session.add(PublishAttempt(release_id=release.id, step="failed", worker=worker, started_at=now,
                                finished_at=now, outcome="permanent", errcode=errcode,
                                detail={"message": message, **(detail or {})}))
-    alerts.raise_alert(session, cause=alerts.cause_for(errcode, release.id),
-                       message=f"发布 {release.id} 失败：{message} 手工发布材料：{release.fallback_path}",
-                       now=now, release_id=release.id, webhook_url=settings.alert_webhook_url)
+    cause = alerts.cause_for(errcode, release.id)
+    if cause.startswith("account:"):
+        text = (f"公众号设置或权限有问题，所有待发布的内容都会受影响，请尽快处理：{message}"
+                f"（首个受影响的是发布 {release.id}，手工发布材料：{release.fallback_path}）")
+    else:
+        text = f"发布 {release.id} 失败：{message} 手工发布材料：{release.fallback_path}"
+    alerts.raise_alert(session, cause=cause, message=text, now=now, release_id=release.id,
+                       webhook_url=settings.alert_webhook_url)
 
 
 def record_event(session: Session, settings, event: dict, now: datetime) -> Release | None:

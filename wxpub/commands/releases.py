@@ -134,3 +134,48 @@ def release_retry(release_id: int, by: str) -> None:
     with rt.db.session() as session:
         r = releases.retry(session, release_id, by=by, now=rt.clock.now())
         click.echo(f"发布 {r.id} 将立即重新发布（调度进程会在几秒内处理）")
+
+
+@release.command("show")
+@click.argument("release_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+def release_show(release_id: int, as_json: bool) -> None:
+    """显示一次发布的详情：审批、每一步的记录、微信对草稿的改动（回读比对）。"""
+    from ..models import Approval, PublishAttempt
+
+    rt = get_runtime()
+    tz = rt.settings.tz
+    with rt.db.session() as session:
+        r = releases.get(session, release_id)
+        row = next(x for x in releases.listing(session, tz=tz) if x["id"] == release_id)
+        approvals = session.scalars(select(Approval).where(Approval.release_id == r.id).order_by(Approval.id)).all()
+        attempts = session.scalars(select(PublishAttempt).where(PublishAttempt.release_id == r.id)
+                                   .order_by(PublishAttempt.id)).all()
+        data = {**row, "media_id": r.media_id, "publish_id": r.publish_id, "msg_id": r.msg_id,
+                "msg_data_id": r.msg_data_id, "fallback_path": r.fallback_path,
+                "approvals": [{"by": a.approved_by, "stage": a.stage, "sha256": a.sha256,
+                               "at": a.approved_at.astimezone(tz).isoformat(),
+                               "voided": a.void_reason} for a in approvals],
+                "attempts": [{"step": a.step, "outcome": a.outcome, "errcode": a.errcode,
+                              "at": a.started_at.astimezone(tz).isoformat(), "detail": a.detail}
+                             for a in attempts]}
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, default=str))
+        return
+    click.echo(f"发布 {data['id']}：{data['chapter']}，{releases.MODE_NAMES.get(data['mode'], data['mode'])}，"
+               f"{format_local(_parse(data['scheduled_at']), tz)}，{releases.STATE_NAMES.get(data['state'], data['state'])}")
+    for a in data["approvals"]:
+        click.echo(f"  审批：{a['by']}（{a['stage']}）{a['at'][:16]} 版本哈希 {a['sha256'][:12]}"
+                   + (f"  已作废：{a['voided']}" if a["voided"] else ""))
+    for a in data["attempts"]:
+        extra = ""
+        if a["step"] == "readback":
+            changes = a["detail"].get("changes") or []
+            extra = "  微信未改动草稿" if not changes else f"  微信改动了草稿：{json.dumps(changes, ensure_ascii=False)[:300]}"
+        elif a["errcode"] is not None or a["outcome"] not in ("ok",):
+            extra = f"  {a['detail'].get('error') or a['detail'].get('message') or ''}"
+        click.echo(f"  {a['at'][11:19]} {a['step']:<14} {a['outcome']:<11}{extra}")
+    if data["article_urls"]:
+        click.echo("  文章链接：" + "  ".join(data["article_urls"]))
+    if data["fallback_path"]:
+        click.echo(f"  手工发布材料：{data['fallback_path']}")

@@ -1,36 +1,181 @@
-"""Staff dashboard (behind login): the library at a glance; readership views join it later."""
+"""Staff dashboard (behind login): readership by series, chapter and article, the release
+calendar, data freshness, the library summary, exports and the monthly report.
+
+Routes (all under ``/dashboard``):
+
+* ``/`` overview — ``/overview.json`` the same figures as JSON;
+* ``/article/<msgid>`` one article; ``/chapters`` chapter comparison;
+* ``/calendar?month=YYYY-MM`` releases with states; ``/report?month=YYYY-MM`` printable report;
+* ``/export/<table>.<csv|xlsx>?month=&msgid=`` any table (names in ``wxpub.stats.tables``).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
-from flask_login import login_required
-from sqlalchemy import func, select
+from datetime import timedelta
 
-from ..models import Case, Chapter, Series
-from . import db_session
+from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request
+from flask_login import login_required
+
+from ..clock import format_local
+from ..errors import ValidationError
+from ..stats import charts, exports, queries, tables
+from ..stats.dates import beijing_today
+from . import db_session, runtime
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+TREND_DAYS = 60
+
+
+@bp.app_template_filter("bj")
+def _beijing_time(value) -> str:
+    """``YYYY-MM-DD HH:MM`` in the office's timezone."""
+    return format_local(value, runtime().settings.tz)
+
+
+def _today():
+    return beijing_today(runtime().clock.now())
+
+
+def _month() -> str:
+    month = request.args.get("month") or _today().strftime("%Y-%m")
+    try:
+        queries.month_bounds(month)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+    return month
+
+
+def _trend(first, last):
+    days = queries.account_days(db_session(), first, last)
+    labels = [d["date"].strftime("%m-%d") for d in days]
+    return days, charts.line_chart(labels, [("阅读人数", [d["read_user"] for d in days]),
+                                            ("分享人数", [d["share_user"] for d in days])],
+                                   title="账号每日阅读与分享")
+
+
+def _overview_data() -> dict:
+    session = db_session()
+    last = _today() - timedelta(days=1)
+    return {"totals": queries.totals(session), "freshness": queries.freshness(session),
+            "chapters": tables.chapters(session), "top": tables.articles(session, limit=20),
+            "library": tables.library(session),
+            "trend": queries.account_days(session, last - timedelta(days=TREND_DAYS - 1), last)}
 
 
 @bp.get("/")
 @login_required
 def overview():
-    """Series → chapters with case counts by curation status."""
+    """Series overview: totals, freshness, account trend, chapters, top articles, library."""
+    data = _overview_data()
+    labels = [d["date"].strftime("%m-%d") for d in data["trend"]]
+    trend_chart = charts.line_chart(labels, [("阅读人数", [d["read_user"] for d in data["trend"]]),
+                                             ("分享人数", [d["share_user"] for d in data["trend"]])],
+                                    title=f"最近 {TREND_DAYS} 天账号每日阅读与分享")
+    chapter_chart = charts.bar_chart(
+        [(f"{r['chapter']}", r["read_user"]) for r in data["chapters"].rows], title="各篇章阅读人数")
+    return render_template("dashboard/overview.html", **data, trend_chart=trend_chart,
+                           chapter_chart=chapter_chart)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+@bp.get("/overview.json")
+@login_required
+def overview_json():
+    """The overview's figures as JSON (totals, freshness, chapters, top articles, trend)."""
+    data = _overview_data()
+    return jsonify(_jsonable({
+        "totals": data["totals"], "freshness": data["freshness"],
+        "chapters": data["chapters"].rows, "top_articles": data["top"].rows,
+        "library": data["library"].rows, "account_trend": data["trend"]}))
+
+
+@bp.get("/article/<msgid>")
+@login_required
+def article(msgid: str):
+    """One article: figures, cases, daily trend and read sources."""
     session = db_session()
-    rows = session.execute(
-        select(Series.name, Chapter.id, Chapter.name, Case.status, func.count(Case.id))
-        .join(Chapter, Chapter.series_id == Series.id)
-        .outerjoin(Case, Case.chapter_id == Chapter.id)
-        .group_by(Series.name, Chapter.id, Chapter.name, Chapter.position, Case.status)
-        .order_by(Series.name, Chapter.position)).all()
-    series: dict[str, dict] = {}
-    for series_name, chapter_id, chapter_name, status, count in rows:
-        chapters = series.setdefault(series_name, {})
-        entry = chapters.setdefault(chapter_id, {"name": chapter_name, "pending": 0,
-                                                 "selected": 0, "rejected": 0})
-        if status:
-            entry[status] += count
-    return render_template("dashboard/overview.html", series=series)
+    detail = queries.article_detail(session, msgid)
+    if detail is None:
+        abort(404)
+    days = detail["daily"]
+    trend = charts.line_chart([d["stat_date"].strftime("%m-%d") for d in days],
+                              [("阅读人数", [d["read_user"] for d in days]),
+                               ("分享人数", [d["share_user"] for d in days])], title="每日阅读与分享")
+    source_table = tables.sources(session, msgid=msgid)
+    source_chart = charts.bar_chart([(r["source"], r["read_user"]) for r in source_table.rows],
+                                    title="阅读来源")
+    return render_template("dashboard/article.html", d=detail, s=detail["stat"], trend=trend,
+                           daily=tables.daily(session, msgid=msgid), sources=source_table,
+                           source_chart=source_chart)
+
+
+@bp.get("/chapters")
+@login_required
+def chapters():
+    """Chapter comparison: totals and per-article averages side by side."""
+    table = tables.chapters(db_session())
+    names = [f"{r['chapter']}" for r in table.rows]
+    metrics = [("篇均阅读", "avg_read", ""), ("分享人数", "share_user", ""),
+               ("收藏人数", "collection_user", ""), ("在看人数", "zaikan_user", "")]
+    bars = [(title, charts.bar_chart(list(zip(names, [r[key] for r in table.rows])), title=title))
+            for title, key, _ in metrics]
+    rates = charts.bar_chart([(n, round((r["read_finish_rate"] or 0) * 100, 1))
+                              for n, r in zip(names, table.rows)], title="完读率", unit="%")
+    return render_template("dashboard/chapters.html", table=table, bars=bars + [("完读率", rates)])
+
+
+@bp.get("/calendar")
+@login_required
+def calendar():
+    """Releases of a month with their states, times in Beijing time."""
+    month = _month()
+    table = tables.calendar(db_session(), month=month)
+    first, _ = queries.month_bounds(month)
+    previous = (first - timedelta(days=1)).strftime("%Y-%m")
+    following = (first + timedelta(days=32)).strftime("%Y-%m")
+    return render_template("dashboard/calendar.html", table=table, month=month,
+                           previous=previous, following=following)
+
+
+@bp.get("/report")
+@login_required
+def report():
+    """Monthly report for print / PDF: account trend, chapters, the month's articles."""
+    month = _month()
+    session = db_session()
+    first, following = queries.month_bounds(month)
+    days, trend = _trend(first, following - timedelta(days=1))
+    month_articles = tables.articles(session, month=month)
+    account = tables.account(session, month=month)
+    sums = {k: sum(d[k] for d in days) for k in ("read_user", "share_user", "zaikan_user",
+                                                  "collection_user")}
+    return render_template("dashboard/report.html", month=month, trend=trend, sums=sums,
+                           articles=month_articles, account=account,
+                           chapters=tables.chapters(session),
+                           freshness=queries.freshness(session), today=_today())
+
+
+@bp.get("/export/<name>.<fmt>")
+@login_required
+def export(name: str, fmt: str):
+    """Download a table as CSV or XLSX."""
+    builder = tables.TABLES.get(name)
+    if builder is None or fmt not in exports.CONTENT_TYPES:
+        abort(404)
+    month = _month() if name in ("calendar", "account") or request.args.get("month") else None
+    table = builder(db_session(), month=month, msgid=request.args.get("msgid"))
+    filename = f"{table.name}-{month or _today().isoformat()}.{fmt}"
+    return Response(exports.export(table, fmt), content_type=exports.CONTENT_TYPES[fmt],
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,162 @@
+"""WeChat datacube answers turned into rows for our tables (pure: no I/O, no database).
+
+Sources are stored as ``{scene_desc: users}`` without the 全部 entry (that is the total).
+Cumulative figures (getarticletotaldetail, getarticletotal) become the article's latest totals;
+the daily tables hold per-day values, so cumulative series are differenced where needed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+ALL = "全部"
+# Legacy getarticletotal int_page_from_* groups and getuserread user_source codes (§6.2).
+LEGACY_FROM = {"session": "公众号消息", "friends": "聊天会话", "feed": "朋友圈",
+               "hist_msg": "公众号主页", "other": "其他"}
+LEGACY_SOURCE_CODE = {0: "公众号消息", 1: "聊天会话", 2: "朋友圈", 4: "公众号主页", 5: "其他",
+                      6: "推荐", 7: "搜一搜"}
+LEGACY_ALL_CODE = 99999999
+SHARE_SCENES = {1: "聊天会话", 2: "朋友圈", 255: "其他"}
+
+
+def split_msgid(msgid: str) -> tuple[str, int]:
+    """``"2247490098_2"`` → ``("2247490098", 2)``; raises ValueError naming a malformed msgid."""
+    head, sep, tail = str(msgid).rpartition("_")
+    if not sep or not head or not tail.isdigit():
+        raise ValueError(f"统计数据中的 msgid 格式不对：{msgid!r}（应为 msg_data_id_序号）")
+    return head, int(tail)
+
+
+def sources(items) -> dict[str, int]:
+    """``[{"scene_desc", "user_count"}, …]`` → ``{scene: users}`` without 全部."""
+    result: dict[str, int] = {}
+    for item in items or []:
+        name = item.get("scene_desc")
+        if name and name != ALL:
+            result[name] = result.get(name, 0) + int(item.get("user_count") or 0)
+    return result
+
+
+def _day(value) -> date:
+    return date.fromisoformat(str(value))
+
+
+def _rate(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _article_base(row: dict, *, publish_type: int | None, url_key: str) -> dict:
+    msg_data_id, idx = split_msgid(row["msgid"])
+    return {"msgid": row["msgid"], "msg_data_id": msg_data_id, "idx": idx,
+            "title": str(row.get("title") or "")[:200],
+            "content_url": str(row.get(url_key) or "")[:1024],
+            "publish_date": _day(row["ref_date"]), "publish_type": publish_type}
+
+
+def total_detail(answer: dict) -> tuple[list[dict], list[dict]]:
+    """getarticletotaldetail → (article rows with latest totals, daily favourites/在看 rows)."""
+    delayed = bool(answer.get("is_delay"))
+    articles, daily = [], []
+    for row in answer.get("list") or []:
+        entries = sorted(row.get("detail_list") or [], key=lambda e: e["stat_date"])
+        if not entries:
+            continue
+        last = entries[-1]
+        article = _article_base(row, publish_type=row.get("publish_type"), url_key="content_url")
+        article.update(
+            read_user=int(last.get("read_user") or 0), share_user=int(last.get("share_user") or 0),
+            collection_user=int(last.get("collection_user") or 0),
+            zaikan_user=int(last.get("zaikan_user") or 0), like_user=int(last.get("like_user") or 0),
+            comment_count=int(last.get("comment_count") or 0),
+            read_finish_rate=_rate(last.get("read_finish_rate")),
+            sources=sources(last.get("read_user_source")), is_delay=delayed)
+        articles.append(article)
+        before = {"collection_user": 0, "zaikan_user": 0}
+        for entry in entries:
+            now = {k: int(entry.get(k) or 0) for k in before}
+            daily.append({"msgid": row["msgid"], "stat_date": _day(entry["stat_date"]),
+                          **{k: now[k] - before[k] for k in now}})
+            before = now
+    return articles, daily
+
+
+def article_days(read_answer: dict, share_answer: dict) -> list[dict]:
+    """getarticleread + getarticleshare of the same day(s) → one daily row per (msgid, day)."""
+    rows: dict[tuple[str, date], dict] = {}
+
+    def row_for(item):
+        key = (item["msgid"], _day(item["ref_date"]))
+        return rows.setdefault(key, {"msgid": key[0], "stat_date": key[1], "read_user": 0,
+                                     "share_user": 0, "sources": {"read": {}, "share": {}}})
+
+    for item in read_answer.get("list") or []:
+        row = row_for(item)
+        detail = item.get("detail") or {}
+        row["read_user"] = int(detail.get("read_user") or 0)
+        row["sources"]["read"] = sources(detail.get("read_user_source"))
+    for item in share_answer.get("list") or []:
+        row = row_for(item)
+        detail = item.get("detail") or {}
+        row["share_user"] = int(detail.get("share_user") or 0)
+        row["sources"]["share"] = sources(detail.get("share_user_source"))
+    return list(rows.values())
+
+
+def biz_days(answer: dict) -> list[dict]:
+    """getbizsummary → ``[{"ref_date", "detail"}]`` (detail kept as WeChat sent it)."""
+    return [{"ref_date": _day(item["ref_date"]), "detail": dict(item.get("detail") or {})}
+            for item in answer.get("list") or []]
+
+
+# ----- legacy family -----------------------------------------------------------------------
+
+def legacy_total(answer: dict) -> list[dict]:
+    """getarticletotal (mass sends, 7 days) → article rows with the latest totals."""
+    articles = []
+    for row in answer.get("list") or []:
+        entries = sorted(row.get("details") or [], key=lambda e: e["stat_date"])
+        if not entries:
+            continue
+        last = entries[-1]
+        article = _article_base(row, publish_type=0, url_key="url")
+        article.update(
+            read_user=int(last.get("int_page_read_user") or 0),
+            share_user=int(last.get("share_user") or 0),
+            collection_user=int(last.get("add_to_fav_user") or 0), zaikan_user=0, like_user=0,
+            comment_count=0, read_finish_rate=None,
+            sources={name: int(last.get(f"int_page_from_{key}_read_user") or 0)
+                     for key, name in LEGACY_FROM.items()},
+            is_delay=False)
+        articles.append(article)
+    return articles
+
+
+def legacy_summary(answer: dict) -> list[dict]:
+    """getarticlesummary (per article per day) → daily rows (read, share, favourites)."""
+    return [{"msgid": item["msgid"], "stat_date": _day(item["ref_date"]),
+             "read_user": int(item.get("int_page_read_user") or 0),
+             "share_user": int(item.get("share_user") or 0),
+             "collection_user": int(item.get("add_to_fav_user") or 0), "zaikan_user": 0,
+             "sources": {"read": {}, "share": {}}}
+            for item in answer.get("list") or []]
+
+
+def legacy_biz(userread: dict, usershare: dict) -> list[dict]:
+    """getuserread + getusershare → biz rows shaped like getbizsummary's detail."""
+    days: dict[date, dict] = {}
+    for item in userread.get("list") or []:
+        detail = days.setdefault(_day(item["ref_date"]), {"read_user_source": [], "legacy": True})
+        code = int(item.get("user_source", -1))
+        if code == LEGACY_ALL_CODE:
+            detail.update(read_user=int(item.get("int_page_read_user") or 0),
+                          share_user=int(item.get("share_user") or 0),
+                          collection_user=int(item.get("add_to_fav_user") or 0))
+        elif code in LEGACY_SOURCE_CODE:
+            detail["read_user_source"].append({"scene_desc": LEGACY_SOURCE_CODE[code],
+                                               "user_count": int(item.get("int_page_read_user") or 0)})
+    for item in usershare.get("list") or []:
+        detail = days.setdefault(_day(item["ref_date"]), {"read_user_source": [], "legacy": True})
+        scenes = detail.setdefault("share_scene", {})
+        name = SHARE_SCENES.get(int(item.get("share_scene", 255)), "其他")
+        scenes[name] = scenes.get(name, 0) + int(item.get("share_user") or 0)
+    return [{"ref_date": day, "detail": detail} for day, detail in sorted(days.items())]

@@ -1,0 +1,102 @@
+"""Every table of the dashboard, built from ``queries`` as ``exports.Table`` objects.
+
+``TABLES`` maps an export name to its builder ``(session, month=None, msgid=None) → Table``;
+the dashboard shows these tables and ``/dashboard/export/<name>.<fmt>`` downloads them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from . import queries as q
+from .exports import Column as C
+from .exports import Table
+
+FIG_COLUMNS = [C("read_user", "阅读人数", "int"), C("share_user", "分享人数", "int"),
+               C("collection_user", "收藏人数", "int"), C("zaikan_user", "在看人数", "int")]
+
+
+def chapters(session: Session, **_) -> Table:
+    """Series overview / chapter comparison."""
+    return Table("chapters", "各篇章阅读概况",
+                 [C("series", "系列"), C("chapter", "篇章"), C("articles", "文章数", "int"),
+                  *FIG_COLUMNS, C("avg_read", "篇均阅读", "int"),
+                  C("read_finish_rate", "完读率", "rate"), C("first_publish", "首发日期", "date"),
+                  C("last_publish", "最近发布", "date")],
+                 q.chapter_summary(session))
+
+
+def articles(session: Session, month: str | None = None, limit: int | None = None, **_) -> Table:
+    """Articles with their latest cumulative figures (a month's, or all by reads)."""
+    rows = q.article_rows(session, month=month, limit=limit, order="date" if month else "read")
+    for row in rows:
+        row["mode"] = {0: "群发", 1: "发布"}.get(row["publish_type"], "")
+        row["delay"] = "临时" if row["is_delay"] else ""
+        row["chapter"] = row["chapter"] or q.UNLINKED
+    title = f"{month} 发布的文章" if month else "文章阅读排行"
+    return Table("articles", title,
+                 [C("publish_date", "发布日期", "date"), C("title", "标题"), C("chapter", "篇章"),
+                  C("mode", "方式"), *FIG_COLUMNS, C("like_user", "点赞", "int"),
+                  C("comment_count", "留言", "int"), C("read_finish_rate", "完读率", "rate"),
+                  C("delay", "数据状态"), C("msgid", "msgid")], rows)
+
+
+def daily(session: Session, msgid: str | None = None, **_) -> Table:
+    """One article's figures day by day."""
+    detail = q.article_detail(session, msgid or "")
+    if detail is None:
+        raise NotFound(f"没有这篇文章的统计数据：msgid {msgid!r}")
+    rows = [{**d, "read_sources": "、".join(f"{k} {v}" for k, v in q.sorted_sources(
+        (d["sources"] or {}).get("read", {}))), "delay": "临时" if d["is_delay"] else ""}
+        for d in detail["daily"]]
+    return Table("daily", f"《{detail['stat'].title or msgid}》每日数据",
+                 [C("stat_date", "日期", "date"), *FIG_COLUMNS, C("read_sources", "阅读来源"),
+                  C("delay", "数据状态")], rows)
+
+
+def sources(session: Session, msgid: str | None = None, **_) -> Table:
+    """One article's readers by source (cumulative)."""
+    detail = q.article_detail(session, msgid or "")
+    if detail is None:
+        raise NotFound(f"没有这篇文章的统计数据：msgid {msgid!r}")
+    items = q.sorted_sources(detail["stat"].sources or {})
+    total = sum(v for _, v in items) or 1
+    return Table("sources", "阅读来源",
+                 [C("source", "来源"), C("read_user", "阅读人数", "int"), C("share", "占比", "rate")],
+                 [{"source": k, "read_user": v, "share": v / total} for k, v in items])
+
+
+def calendar(session: Session, month: str | None = None, **_) -> Table:
+    """Releases of a month with state (times in Beijing time)."""
+    rows = q.calendar(session, month)
+    for row in rows:
+        row["state_name"] = q.STATE_NAMES.get(row["state"], row["state"])
+        row["mode_name"] = q.MODE_NAMES.get(row["mode"], row["mode"])
+    return Table("calendar", f"{month} 发布日历",
+                 [C("scheduled_at", "计划时间（北京时间）", "datetime"), C("series", "系列"),
+                  C("chapter", "篇章"), C("mode_name", "方式"), C("state_name", "状态"),
+                  C("published_at", "实际发出", "datetime"), C("read_user", "阅读人数", "int")], rows)
+
+
+def account(session: Session, month: str | None = None, **_) -> Table:
+    """The account's daily overview in a month."""
+    first, following = q.month_bounds(month)
+    from datetime import timedelta
+    rows = q.account_days(session, first, following - timedelta(days=1))
+    for row in rows:
+        row["delay"] = "临时" if row["is_delay"] else ""
+    return Table("account", f"{month} 账号每日概况",
+                 [C("date", "日期", "date"), *FIG_COLUMNS, C("delay", "数据状态")], rows)
+
+
+def library(session: Session, **_) -> Table:
+    """Cases per chapter by curation status."""
+    return Table("library", "案例库概况",
+                 [C("series", "系列"), C("chapter", "篇章"), C("selected", "入选", "int"),
+                  C("pending", "待定", "int"), C("rejected", "淘汰", "int")],
+                 q.library_summary(session))
+
+
+TABLES = {"chapters": chapters, "articles": articles, "daily": daily, "sources": sources,
+          "calendar": calendar, "account": account, "library": library}

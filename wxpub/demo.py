@@ -54,8 +54,9 @@ def port_or_free(host: str, wanted: int) -> int:
 class Demo:
     """Runs the demo; ``close()`` stops everything it started."""
 
-    def __init__(self, root: Path, *, host: str, web_port: int, sandbox_port: int, gap: int):
-        self.root, self.host, self.gap = root, host, gap
+    def __init__(self, root: Path, *, host: str, web_port: int, sandbox_port: int, gap: int,
+                 lead: int = 20):
+        self.root, self.host, self.gap, self.lead = root, host, gap, lead
         self.instance = root / "instance" / "demo"
         self.web_port = port_or_free(host, web_port)
         self.sandbox_port = port_or_free(host, sandbox_port)
@@ -137,7 +138,7 @@ class Demo:
         return rt
 
     def plan(self, rt: Runtime) -> list[int]:
-        start = (rt.clock.now() + timedelta(seconds=20)).astimezone(SHANGHAI).replace(microsecond=0)
+        start = (rt.clock.now() + timedelta(seconds=self.lead)).astimezone(SHANGHAI).replace(microsecond=0)
         path = self.instance / "demo-plan.yaml"
         path.write_text(
             "# 演示计划：四个篇章相隔几秒依次发布（由 wxpub demo 生成）\n"

@@ -35,7 +35,7 @@ def parse_units(units, *, series, chapter, show_progress):
     return results, errors
 
 
-@click.command("import")
+@click.command("import", short_help="导入案例：网页、Word、Excel、Markdown。")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--series", help="系列名称（来源中没有时使用）")
 @click.option("--chapter", help="篇章名称（来源中没有时使用）")

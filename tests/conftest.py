@@ -82,6 +82,22 @@ def client(app):
 
 
 @pytest.fixture
+def cli(runtime):
+    """Run ``wxpub …`` in-process against the test database; returns click's Result."""
+    from click.testing import CliRunner
+
+    from wxpub.cli import main
+
+    runner = CliRunner()
+    env = {"WXPUB_DATABASE_URL": runtime.settings.database_url, "WXPUB_ENV": "test",
+           "WXPUB_INSTANCE_PATH": str(runtime.settings.instance_path)}
+
+    def run(*args):
+        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+    return run
+
+
+@pytest.fixture
 def live_server(app):
     """The app served over real HTTP on a loopback port (for browsers and other processes)."""
     import threading

@@ -7,10 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from wxpub.cli import main
 from wxpub.models import Case, CaseVersion
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,15 +16,9 @@ SAMPLE_PAGE = ROOT / "tests" / "fixtures" / "import" / "binhai-2023-renwen-page-
 
 
 @pytest.fixture
-def wxpub(runtime):
-    """Run ``wxpub …`` in-process against the test database; returns the click Result."""
-    runner = CliRunner()
-    env = {"WXPUB_DATABASE_URL": runtime.settings.database_url, "WXPUB_ENV": "test",
-           "WXPUB_INSTANCE_PATH": str(runtime.settings.instance_path)}
-
-    def run(*args):
-        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
-    return run
+def wxpub(cli):
+    """The `wxpub` command, in-process, on the test database."""
+    return cli
 
 
 def _json(result) -> dict:

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from wxpub.cli import main
 from wxpub.models import Message, MessageVersion
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,14 +16,9 @@ SAMPLE_PAGE = ROOT / "tests" / "fixtures" / "import" / "binhai-2023-renwen-page-
 
 
 @pytest.fixture
-def wxpub(runtime):
-    runner = CliRunner()
-    env = {"WXPUB_DATABASE_URL": runtime.settings.database_url, "WXPUB_ENV": "test",
-           "WXPUB_INSTANCE_PATH": str(runtime.settings.instance_path)}
-
-    def run(*args):
-        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
-    return run
+def wxpub(cli):
+    """The `wxpub` command, in-process, on the test database."""
+    return cli
 
 
 def hostile_page(tmp_path: Path) -> Path:

@@ -168,7 +168,7 @@ class Pipeline:
                     self.defer(error)
                     return
                 self.sleep(backoff(tries))
-                self.renew()
+                self.guarded_commit()
 
     # One step per call; returns False when the release reached a resting state.
     def advance(self, release: Release) -> bool:
@@ -347,7 +347,7 @@ class Pipeline:
             if remaining <= 0:
                 raise Wait()
             self.sleep(min(CONFIRM_POLL, remaining))
-            self.renew()
+            self.guarded_commit()
 
     def check_outcome(self, release: Release) -> str:
         crashpoint("confirm")
@@ -453,18 +453,9 @@ class Pipeline:
         self.guarded_commit()
         return True
 
-    def renew(self) -> None:
-        """Extend our lease (before a long wait) — or stop if it was taken over."""
-        result = self.session.execute(
-            update(Release).where(Release.id == self.release_id, Release.lease_owner == self.worker)
-            .values(lease_until=self.now() + LEASE).execution_options(synchronize_session=False))
-        if result.rowcount != 1:
-            self.session.rollback()
-            raise LeaseLost()
-        self.session.commit()
-
     def guarded_commit(self) -> None:
-        """Commit only while we still hold the lease (and extend it)."""
+        """Commit only while we still hold the lease (and extend it); before a long wait this is
+        also how the lease is renewed. Raises ``LeaseLost`` if another worker took it over."""
         result = self.session.execute(
             update(Release).where(Release.id == self.release_id, Release.lease_owner == self.worker)
             .values(lease_until=self.now() + LEASE).execution_options(synchronize_session=False))

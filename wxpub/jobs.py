@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import uuid
 
 from .runtime import Runtime
 
@@ -17,8 +18,13 @@ _runtime: Runtime | None = None
 
 
 def worker_id() -> str:
-    """This process's identity for leases: host and pid."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """A fresh identity for one run of a job: host, pid and a per-run token.
+
+    Jobs of one scheduler run in parallel threads; each run must hold its own lease, or the periodic
+    resume job could claim a release that the release's own job is still working on. The host and
+    pid let a restarted scheduler on the same machine see that a lease's owner has died.
+    """
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 def runtime() -> Runtime:

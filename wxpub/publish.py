@@ -42,6 +42,7 @@ INLINE_TRIES = 5            # quick retries inside one run before handing over t
 BACKOFF_BASE = 1.0          # seconds; doubles per try, with jitter
 BACKOFF_CAP = 300.0
 CONFIRM_POLL = 1.0          # seconds between freepublish/get polls while waiting inline
+SUBMIT_SETTLE = timedelta(seconds=30)  # an uncertain submit whose draft is still there: wait this long
 
 
 def crashpoint(name: str) -> None:
@@ -90,7 +91,8 @@ def claim(session: Session, release_id: int, worker: str, now: datetime) -> bool
 def _owner_dead(owner: str) -> bool:
     import os
     import socket
-    host, _, pid = owner.rpartition(":")
+    host, _, rest = owner.partition(":")
+    pid = rest.split(":", 1)[0]
     if host != socket.gethostname() or not pid.isdigit():
         return False
     try:
@@ -318,21 +320,45 @@ class Pipeline:
             raise
 
     def reconcile_publish(self, release: Release, pending: PublishAttempt) -> bool:
-        """Before any resubmission: did the earlier submit reach WeChat? True if it did."""
+        """Before any resubmission: did the earlier submit reach WeChat? True if it did.
+
+        The draft leaving the draft box, or a finished publish with our titles, proves it did. A
+        draft still in the box proves nothing while WeChat may still be working on it, so within
+        ``SUBMIT_SETTLE`` of the uncertain submit we wait instead of submitting again.
+        """
         try:
             self.wx.draft.get(release.media_id)
         except PermanentWeChatError as error:
             if error.errcode != 40007:
                 raise
-            # The draft left the draft box: the earlier submit was accepted.
             self.finish(pending, "ok", detail={"reconciled": "draft consumed by an earlier submit"})
             release = self.release
             release.submitted_at = release.submitted_at or pending.started_at
             release.step = "submitted"
             self.guarded_commit()
             return True
+        if self.match_published(release, since=pending.started_at):
+            return True
+        settle_until = pending.started_at + SUBMIT_SETTLE
+        if self.now() < settle_until:
+            release = self.release
+            release.next_try_at = settle_until
+            self.guarded_commit()
+            raise Wait()
         self.finish(pending, "not_applied", detail={"reconciled": "draft still in the draft box"})
         self.guarded_commit()
+        return False
+
+    def match_published(self, release: Release, *, since: datetime) -> bool:
+        """Find a finished publish of this release's titles since ``since`` (freepublish/batchget)."""
+        titles = [a.title for a in self.sent_version().articles]
+        listing = self.wx.freepublish.batchget(0, 20, no_content=False)
+        for item in listing.get("item", []):
+            news = (item.get("content") or {}).get("news_item") or []
+            if [n.get("title") for n in news] == titles and \
+                    int(item.get("update_time", 0)) >= since.timestamp() - 120:
+                self.published([n.get("url", "") for n in news], item.get("article_id"))
+                return True
         return False
 
     # -- confirm ---------------------------------------------------------------------------------
@@ -380,14 +406,8 @@ class Pipeline:
 
     def find_in_batchget(self, release: Release) -> str:
         """Find a publish whose id we never learned (crash right after submit) by its titles."""
-        titles = [a.title for a in self.sent_version().articles]
-        listing = self.wx.freepublish.batchget(0, 20, no_content=False)
-        since = (release.submitted_at or release.updated_at).timestamp() - 120
-        for item in listing.get("item", []):
-            news = (item.get("content") or {}).get("news_item") or []
-            if [n.get("title") for n in news] == titles and int(item.get("update_time", 0)) >= since:
-                self.published([n.get("url", "") for n in news], item.get("article_id"))
-                return "published"
+        if self.match_published(release, since=release.submitted_at or release.updated_at):
+            return "published"
         try:
             self.wx.draft.get(release.media_id)
         except PermanentWeChatError as error:

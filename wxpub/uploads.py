@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .errors import WxpubError
@@ -44,7 +45,14 @@ def ensure_uploaded(session: Session, wx, account_id: int, sha: str, kind: str, 
     row = UploadedMedia(account_id=account_id, sha256=sha, kind=kind, url=url, media_id=media_id,
                         created_at=now)
     session.add(row)
-    commit()
+    try:
+        commit()
+    except IntegrityError:
+        # Another release uploaded the same image at the same moment: use the row that won.
+        session.rollback()
+        return session.scalar(select(UploadedMedia).where(
+            UploadedMedia.account_id == account_id, UploadedMedia.sha256 == sha,
+            UploadedMedia.kind == kind))
     return row
 
 

@@ -207,6 +207,7 @@ def run(root: Path, *, host: str = "127.0.0.1", web_port: int = 8000, sandbox_po
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # also when started with SIGINT ignored (a background job)
     try:
         rt = demo.prepare()
         ids = demo.plan(rt)

@@ -223,3 +223,42 @@ def test_an_expired_secret_raises_one_webhook_alert_for_every_release(rt, tmp_pa
     assert alert["cause"] == "account:40125" and "AppSecret" in alert["message"]
     assert rt.settings.appsecret not in json.dumps(alert, ensure_ascii=False)
     assert "所有" in alert["message"]  # says it is account-wide, not about one release
+
+
+def test_a_release_is_prepared_ahead_so_only_the_submit_waits_for_its_time(rt, tmp_path, sandbox):
+    start = rt.clock.now() + timedelta(hours=2)
+    [release_id] = apply_and_approve(rt, plan_file(tmp_path, chapters=("市场环境",), start=start))
+    make_due(rt, [release_id], ago=-timedelta(minutes=10))  # due in ten minutes
+    assert publish.run_release(rt, release_id, worker=WORKER) is None  # not due: nothing fires
+    assert publish.run_release(rt, release_id, worker=WORKER, prepare=True) == "approved"
+    prepared = _state(rt, release_id)
+    assert prepared.step == "drafted" and prepared.media_id
+    assert len(sandbox_calls(sandbox.url, "/draft/add")) == 1
+    assert sandbox_calls(sandbox.url, "/freepublish/submit") == []
+    make_due(rt, [release_id])
+    assert publish.run_release(rt, release_id, worker=WORKER) == "published"
+    assert len(sandbox_calls(sandbox.url, "/draft/add")) == 1
+    assert len(sandbox_calls(sandbox.url, "/freepublish/submit")) == 1
+
+
+def test_a_prepared_draft_of_a_superseded_version_is_discarded(rt, tmp_path, sandbox):
+    from wxpub import library
+    from wxpub.models import Case, Chapter
+    start = rt.clock.now() + timedelta(hours=2)
+    [release_id] = apply_and_approve(rt, plan_file(tmp_path, chapters=("市场环境",), start=start))
+    make_due(rt, [release_id], ago=-timedelta(minutes=10))
+    publish.run_release(rt, release_id, worker=WORKER, prepare=True)
+    old_media = _state(rt, release_id).media_id
+    with rt.db.session() as s:  # an editor drops a case; the chapter is re-rendered and re-approved
+        case = s.scalar(select(Case).join(Chapter).where(Chapter.name == "市场环境").order_by(Case.position))
+        library.set_status(s, case.id, "rejected", actor="editor", now=rt.clock.now())
+        release = s.get(Release, release_id)
+        from wxpub import compose
+        compose.recompose(s, release.message_id, now=rt.clock.now(), actor="editor")
+        releases.approve(s, [release_id], by="张主任", now=rt.clock.now())
+    make_due(rt, [release_id])
+    assert publish.run_release(rt, release_id, worker=WORKER) == "published"
+    final = _state(rt, release_id)
+    assert final.media_id != old_media and final.sent_version_id == final.approved_version_id
+    assert len(sandbox_calls(sandbox.url, "/draft/delete")) == 1
+    assert len(sandbox_calls(sandbox.url, "/freepublish/submit")) == 1

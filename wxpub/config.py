@@ -23,6 +23,7 @@ failing at publish time.
 | WXPUB_LEXICON_FILE       | the seed lexicon shipped with wxpub       |
 | WXPUB_LATE_TOLERANCE     | 1800 (seconds a release may start late before it is held for a person) |
 | WXPUB_CONFIRM_WAIT       | 20 (seconds the publisher waits for WeChat's verdict before handing over to polling) |
+| WXPUB_PREPARE_AHEAD      | 900 (seconds before the planned time when images and the draft are prepared) |
 | WXPUB_CLOCK_OFFSET       | 0 (seconds added to the clock; demo and training only, refused in production) |
 """
 
@@ -81,6 +82,7 @@ class Settings:
     lexicon_file: str = ""
     late_tolerance: float = 1800.0
     confirm_wait: float = 20.0
+    prepare_ahead: float = 900.0
     clock_offset: float = 0.0
 
     @property
@@ -114,7 +116,7 @@ class Settings:
                      "lexicon_file", "database_url"):
             if name in values:
                 kwargs[name] = str(values[name]).strip()
-        for name in ("wechat_timeout", "late_tolerance", "confirm_wait"):
+        for name in ("wechat_timeout", "late_tolerance", "confirm_wait", "prepare_ahead"):
             if name in values:
                 kwargs[name] = _positive_float(f"WXPUB_{name.upper()}", values[name])
         if "clock_offset" in values:

@@ -50,7 +50,7 @@ def run_release(release_id: int) -> None:
 def resume_and_confirm() -> None:
     """Resume releases whose worker died, confirm submitted ones, retry transient failures."""
     from .publish import resume_and_confirm as work
-    work(runtime(), worker=worker_id())
+    work(runtime(), worker=worker_id)
 
 
 def preflight() -> None:

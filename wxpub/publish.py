@@ -63,9 +63,11 @@ class Wait(Exception):
 
 # --- claiming -------------------------------------------------------------------------------------
 
-def claim(session: Session, release_id: int, worker: str, now: datetime) -> bool:
-    """Take the release's lease if it is due and free (or held by a dead local worker)."""
-    due = (Release.scheduled_at <= now) & ((Release.next_try_at.is_(None)) | (Release.next_try_at <= now))
+def claim(session: Session, release_id: int, worker: str, now: datetime, *,
+          ahead: timedelta = timedelta(0)) -> bool:
+    """Take the release's lease if it is due (within ``ahead``, for preparing) and free, or held by
+    a dead local worker."""
+    due = (Release.scheduled_at <= now + ahead) & ((Release.next_try_at.is_(None)) | (Release.next_try_at <= now))
     free = (Release.lease_until.is_(None)) | (Release.lease_until < now) | (Release.lease_owner == worker)
     result = session.execute(
         update(Release).where(Release.id == release_id, Release.state.in_(("approved", "publishing")),
@@ -113,12 +115,18 @@ def release_lease(session: Session, release_id: int, worker: str) -> None:
 
 # --- the pipeline ---------------------------------------------------------------------------------
 
-def run_release(rt: Runtime, release_id: int, *, worker: str, sleep=time.sleep) -> str | None:
-    """Claim and advance one release as far as it goes now; returns its state (None if not claimed)."""
+def run_release(rt: Runtime, release_id: int, *, worker: str, sleep=time.sleep,
+                prepare: bool = False) -> str | None:
+    """Claim and advance one release as far as it goes now; returns its state (None if not claimed).
+
+    With ``prepare`` (shortly before the planned time) only the steps before submission run — images
+    uploaded, the draft created and read back — so that at the planned time only the submit remains.
+    """
+    ahead = timedelta(seconds=rt.settings.prepare_ahead) if prepare else timedelta(0)
     with rt.db.session() as session:
-        if not claim(session, release_id, worker, rt.clock.now()):
+        if not claim(session, release_id, worker, rt.clock.now(), ahead=ahead):
             return None
-        pipeline = Pipeline(rt, session, release_id, worker, sleep=sleep)
+        pipeline = Pipeline(rt, session, release_id, worker, sleep=sleep, prepare_only=prepare)
         try:
             pipeline.run()
         except LeaseLost:
@@ -134,9 +142,10 @@ def run_release(rt: Runtime, release_id: int, *, worker: str, sleep=time.sleep) 
 class Pipeline:
     """Advances one claimed release step by step; every step commits before the next."""
 
-    def __init__(self, rt: Runtime, session: Session, release_id: int, worker: str, *, sleep=time.sleep):
+    def __init__(self, rt: Runtime, session: Session, release_id: int, worker: str, *, sleep=time.sleep,
+                 prepare_only: bool = False):
         self.rt, self.session, self.release_id, self.worker = rt, session, release_id, worker
-        self.sleep = sleep
+        self.sleep, self.prepare_only = sleep, prepare_only
         self.wx = WeChat(rt.settings, rt.db, clock=rt.clock)
 
     @property
@@ -184,6 +193,10 @@ class Pipeline:
             self.make_draft(release)
             return True
         if step == "drafted":
+            if self.prepare_only:
+                return False  # prepared: the submit waits for the planned time
+            if release.state == "approved" and not self.fire(release):
+                return release.state == "approved"  # reset to prepare again, or stopped
             self.submit(release)
             return True
         if step == "submitted":
@@ -191,25 +204,68 @@ class Pipeline:
         raise WxpubError(f"发布 {release.id} 处于未知步骤 {step!r}")
 
     # -- gate ------------------------------------------------------------------------------------
-    def gate(self, release: Release) -> bool:
-        now = self.now()
+    def approved_and_unchanged(self, release: Release) -> bool:
+        """Check the approval and the library; on failure send the release back to planning."""
         if not releases.approval_valid(self.session, release):
-            return self.back_to_planning(release, "审批已失效（内容已修改或未审批），等待重新审批")
+            self.back_to_planning(release, "审批已失效（内容已修改或未审批），等待重新审批")
+            return False
         if compose.content_drifted(self.session, release):
-            compose.recompose(self.session, release.message_id, now=now, actor="publisher")
-            return self.back_to_planning(self.release, "案例内容在审批后有改动，已生成新版本，需重新审批")
+            compose.recompose(self.session, release.message_id, now=self.now(), actor="publisher")
+            self.back_to_planning(self.release, "案例内容在审批后有改动，已生成新版本，需重新审批")
+            return False
+        return True
+
+    def too_late(self, release: Release) -> bool:
+        """Hold the release for a person when it would go out later than the tolerance."""
         due = release.next_try_at or release.scheduled_at
-        late = (now - due).total_seconds()
-        if late > self.rt.settings.late_tolerance:
-            self.hold(release, f"已超过计划时间 {late / 60:.0f} 分钟（允许 {self.rt.settings.late_tolerance / 60:.0f} 分钟），"
-                               "为避免发出过时内容已暂停，请确认后执行 wxpub release retry")
+        late = (self.now() - due).total_seconds()
+        if late <= self.rt.settings.late_tolerance:
+            return False
+        self.hold(release, f"已超过计划时间 {late / 60:.0f} 分钟（允许 {self.rt.settings.late_tolerance / 60:.0f} 分钟），"
+                           "为避免发出过时内容已暂停，请确认后执行 wxpub release retry")
+        return True
+
+    def gate(self, release: Release) -> bool:
+        if not self.approved_and_unchanged(release):
+            return False
+        if not self.prepare_only and self.too_late(release):
             return False
         crashpoint("gate")
-        release.state = "publishing"
+        if not self.prepare_only:
+            release.state = "publishing"
         release.sent_version_id = release.approved_version_id
         release.client_msg_id = f"wxpub-{release.id}-{self.sent_version().sha256[:24]}"
-        self.attempt("claimed", "ok", detail={"late_seconds": round(late, 3)})
+        self.attempt("claimed", "ok", detail={"prepare": self.prepare_only})
         return self.commit_step("claimed")
+
+    def fire(self, release: Release) -> bool:
+        """At the planned time, for a release prepared in advance: is the draft still the approved
+        version? If not, discard it and start over; if too late, hold. True when it may be submitted."""
+        if release.sent_version_id != release.approved_version_id or not self.approved_and_unchanged(release):
+            self.discard_prepared()
+            return False
+        if self.too_late(release):
+            return False
+        release = self.release
+        release.state = "publishing"
+        self.attempt("fire", "ok", detail={"late_seconds": round(
+            (self.now() - (release.next_try_at or release.scheduled_at)).total_seconds(), 3)})
+        self.guarded_commit()
+        return True
+
+    def discard_prepared(self) -> None:
+        """Drop a draft prepared for a version that is no longer the approved one."""
+        release = self.release
+        if release.media_id:
+            try:
+                self.wx.draft.delete(release.media_id)
+            except WeChatError as error:
+                log.warning("release %s: prepared draft %s not deleted: %s", release.id, release.media_id,
+                            error.message)
+        release = self.release
+        self.attempt("discard", "ok", detail={"media_id": release.media_id})
+        release.media_id, release.sent_version_id, release.step = None, None, ""
+        self.guarded_commit()
 
     def back_to_planning(self, release: Release, why: str) -> bool:
         release = self.release
@@ -509,8 +565,9 @@ def publish_status_message(status: int, fail_idx: list) -> str:
 
 # --- the periodic job -----------------------------------------------------------------------------
 
-def resume_and_confirm(rt: Runtime, *, worker: str) -> list[int]:
-    """Resume releases whose worker died or whose retry is due, and confirm submitted ones."""
+def resume_and_confirm(rt: Runtime, *, worker) -> list[int]:
+    """Resume releases whose worker died or whose retry is due, confirm submitted ones, and prepare
+    (images, draft) those due within ``prepare_ahead``. ``worker`` makes a fresh lease identity."""
     now = rt.clock.now()
     with rt.db.session() as session:
         # Leased rows are included: ``claim`` takes over leases of dead local workers (kill -9)
@@ -519,11 +576,20 @@ def resume_and_confirm(rt: Runtime, *, worker: str) -> list[int]:
             Release.state.in_(("approved", "publishing")), Release.scheduled_at <= now,
             (Release.next_try_at.is_(None)) | (Release.next_try_at <= now))
             .order_by(Release.scheduled_at)))
+        ahead = now + timedelta(seconds=rt.settings.prepare_ahead)
+        prepare = list(session.scalars(select(Release.id).where(
+            Release.state == "approved", Release.scheduled_at > now, Release.scheduled_at <= ahead,
+            Release.step != "drafted").order_by(Release.scheduled_at)))
     for release_id in ids:
         try:
-            run_release(rt, release_id, worker=worker)
+            run_release(rt, release_id, worker=worker())
         except Exception:  # one broken release must not stop the others
             log.exception("release %s: pipeline error", release_id)
+    for release_id in prepare:
+        try:
+            run_release(rt, release_id, worker=worker(), prepare=True)
+        except Exception:
+            log.exception("release %s: preparation error", release_id)
     return ids
 
 

@@ -41,3 +41,14 @@ def test_select_score_and_order_through_the_api(logged_in):
     reordered = client.post(f"/api/v1/chapters/1/order", json={"case_ids": [cases[3]["id"]]}, headers=headers)
     assert reordered.status_code == 200
     assert reordered.get_json()["cases"][0]["id"] == cases[3]["id"]
+
+
+def test_a_reviewer_may_read_but_not_change_the_library(app, session, clock):
+    users.create_user(session, "reviewer", "password1", "reviewer", now=clock.now())
+    library.apply_import(session, [sources.load(sources.Unit(str(SAMPLE), SAMPLE))], now=clock.now())
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    client.post("/login", data={"username": "reviewer", "password": "password1"})
+    cases = client.get("/api/v1/cases").get_json()["cases"]
+    refused = client.patch(f"/api/v1/cases/{cases[0]['id']}", json={"status": "selected"})
+    assert refused.status_code == 403 and "编辑" in refused.get_json()["message"]

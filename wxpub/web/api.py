@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify, request
 
 from .. import library
+from ..users import ROLE_NAMES, has_role
 from ..errors import ValidationError
 from . import db_session, runtime
 
@@ -85,11 +86,19 @@ def csrf_token():
 ROUTES.append(("/csrf-token", csrf_token, ["GET"]))
 
 
+# Who may change what: curation is the editors' work (admins may do everything).
+WRITE_ROLES = ("editor",)
+
+
 @bp.before_request
 def _require_login():
     from flask_login import current_user
     if not current_user.is_authenticated:
         return jsonify({"error": "unauthorized", "message": "请先登录"}), 401
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not has_role(current_user, *WRITE_ROLES):
+        return jsonify({"error": "forbidden",
+                        "message": f"当前角色（{ROLE_NAMES.get(current_user.role, current_user.role)}）不能修改案例库，"
+                                   "请由编辑操作"}), 403
     return None
 
 

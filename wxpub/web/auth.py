@@ -70,11 +70,17 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def runtime_settings(app: Flask):
+    """The app's validated settings."""
+    return app.extensions["wxpub"].settings
+
+
 def init_app(app: Flask) -> None:
     """Login manager, CSRF protection and session lifetime."""
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", SESSION_LIFETIME)
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_SECURE", runtime_settings(app).is_production)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"

@@ -159,3 +159,35 @@ def login(page, base_url: str, username: str, password: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+
+
+# --- publishing against a live sandbox (tests/test_publish.py, test_preflight.py) ---------------
+
+@pytest.fixture
+def sandbox():
+    """A sandbox on loopback with a short publish delay and short "slow" faults."""
+    from wxpub.sandbox.testing import SandboxServer
+
+    with SandboxServer(publish_delay=0.3, slow_seconds=1.5) as server:
+        yield server
+
+
+@pytest.fixture
+def rt(database_url, tmp_path, sandbox):
+    """A runtime on the real clock whose WeChat is the sandbox."""
+    from publishing_helpers import import_samples
+    from wxpub.clock import Clock
+    from wxpub.sandbox.config import SandboxConfig
+
+    cfg = SandboxConfig()
+    settings = Settings.from_mapping({
+        "env": "test", "database_url": database_url, "instance_path": str(tmp_path / "instance"),
+        "wechat_api_url": sandbox.url, "appid": cfg.appid, "appsecret": cfg.secret, "token": cfg.token,
+        "encoding_aes_key": cfg.aes_key, "wechat_timeout": 1, "confirm_wait": 10})
+    runtime = Runtime.from_settings(settings, clock=Clock())
+    migrate.upgrade(runtime.db)
+    import_samples(runtime)
+    yield runtime
+    runtime.db.dispose()
+
+

@@ -11,7 +11,6 @@ from wxpub import preflight
 from wxpub.models import Alert, PublishAttempt, Release
 
 from publishing_helpers import apply_and_approve, plan_file, sandbox_calls
-from test_publish import rt, sandbox  # noqa: F401  (fixtures)
 
 
 def _due_in(rt, ids, delta):

@@ -10,38 +10,12 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from wxpub import migrate, publish, releases
-from wxpub.clock import Clock
-from wxpub.config import Settings
+from wxpub import publish, releases
 from wxpub.models import Alert, PublishAttempt, Release, UploadedMedia
-from wxpub.runtime import Runtime
-from wxpub.sandbox.config import SandboxConfig
-from wxpub.sandbox.testing import SandboxServer
 
-from publishing_helpers import apply_and_approve, import_samples, make_due, plan_file, sandbox_calls
+from publishing_helpers import apply_and_approve, make_due, plan_file, sandbox_calls
 
 WORKER = "test-host:1"
-
-
-@pytest.fixture
-def sandbox():
-    with SandboxServer(publish_delay=0.3, slow_seconds=1.5) as server:
-        yield server
-
-
-@pytest.fixture
-def rt(database_url, tmp_path, sandbox):
-    """A runtime on the real clock whose WeChat is the sandbox."""
-    cfg = SandboxConfig()
-    settings = Settings.from_mapping({
-        "env": "test", "database_url": database_url, "instance_path": str(tmp_path / "instance"),
-        "wechat_api_url": sandbox.url, "appid": cfg.appid, "appsecret": cfg.secret, "token": cfg.token,
-        "encoding_aes_key": cfg.aes_key, "wechat_timeout": 1, "confirm_wait": 10})
-    runtime = Runtime.from_settings(settings, clock=Clock())
-    migrate.upgrade(runtime.db)
-    import_samples(runtime)
-    yield runtime
-    runtime.db.dispose()
 
 
 def _releases(rt, tmp_path, mode="publish", chapters=("市场环境",)):

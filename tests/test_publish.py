@@ -236,3 +236,15 @@ def test_a_prepared_draft_of_a_superseded_version_is_discarded(rt, tmp_path, san
     assert final.media_id != old_media and final.sent_version_id == final.approved_version_id
     assert len(sandbox_calls(sandbox.url, "/draft/delete")) == 1
     assert len(sandbox_calls(sandbox.url, "/freepublish/submit")) == 1
+
+
+def test_a_failing_preparation_does_not_delay_the_planned_time(rt, tmp_path, sandbox):
+    start = rt.clock.now() + timedelta(hours=2)
+    [release_id] = apply_and_approve(rt, plan_file(tmp_path, chapters=("政务环境",), start=start))
+    make_due(rt, [release_id], ago=-timedelta(minutes=10))
+    requests.post(f"{sandbox.url}/sandbox/errors", json={"path": "/cgi-bin/draft/add", "errcode": -1,
+                                                         "count": 5}, timeout=5)
+    assert publish.run_release(rt, release_id, worker=WORKER, sleep=no_sleep, prepare=True) == "approved"
+    assert _state(rt, release_id).next_try_at is None
+    make_due(rt, [release_id])
+    assert publish.run_release(rt, release_id, worker=WORKER, sleep=no_sleep) == "published"

@@ -495,6 +495,10 @@ class Pipeline:
 
     def defer(self, error: TransientWeChatError) -> None:
         """Out of quick retries: try again later unless that would be past the tolerance."""
+        if self.prepare_only:
+            # Preparing early is an optimisation: the run at the planned time simply tries again.
+            self.guarded_commit()
+            return
         release = self.release
         release.attempts += 1
         retry_at = self.now() + timedelta(seconds=backoff(release.attempts + INLINE_TRIES))

@@ -103,3 +103,24 @@ def test_unknown_chapter_and_theme_are_clear_errors(wxpub, tmp_path):
     theme = wxpub("render", "--chapter", "人文环境", "--theme", "荧光绿", "--out", str(tmp_path / "y"))
     assert theme.exit_code == 2 and "荧光绿" in theme.stderr
     assert not (tmp_path / "y" / "manifest.json").exists()
+
+
+def test_a_series_cover_is_used_for_the_articles(wxpub, tmp_path):
+    import io
+
+    from PIL import Image
+    wxpub("import", str(SAMPLE_PAGE))
+    buffer = io.BytesIO()
+    Image.new("RGB", (900, 383), (20, 90, 160)).save(buffer, "JPEG", quality=80)
+    cover = tmp_path / "cover.jpg"
+    cover.write_bytes(buffer.getvalue())
+    series = "2023年度滨海新区优化营商环境创新实践案例展示"
+    assert wxpub("series", "cover", series, str(cover)).exit_code == 0
+    wxpub("render", "--chapter", "人文环境", "--out", str(tmp_path / "out"))
+    preview = (tmp_path / "out" / "preview.html").read_text(encoding="utf-8")
+    import base64
+    assert base64.b64encode(buffer.getvalue()).decode()[:200] in preview
+    bad = tmp_path / "cover.gif"
+    Image.new("RGB", (10, 10)).save(bad, "GIF")
+    refused = wxpub("series", "cover", series, str(bad))
+    assert refused.exit_code == 2 and "JPG 或 PNG" in refused.stderr

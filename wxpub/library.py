@@ -251,3 +251,42 @@ def case_summary(row: Case) -> dict:
         "points": [p["lead"] + p["rest"] for p in data.get("points", [])],
         "paragraphs": [*data.get("lead", []), *data.get("closing", [])],
     }
+
+
+# --- series ---------------------------------------------------------------------------------------
+
+COVER_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+MAX_COVER_BYTES = 10 * 1024 * 1024
+
+
+def set_series_cover(session: Session, series_name: str, data: bytes, filename: str, *,
+                     actor: str, now: datetime) -> Series:
+    """Use an image as the series' cover (JPEG or PNG up to 10 MB; WeChat's permanent-image rules)."""
+    import io
+
+    from PIL import Image as PILImage, UnidentifiedImageError
+
+    series = session.scalar(select(Series).where(Series.name == series_name))
+    if series is None:
+        raise NotFound(f"没有系列“{series_name}”（请先导入案例）")
+    if not data:
+        raise ValidationError(f"{filename}：文件是空的")
+    if len(data) > MAX_COVER_BYTES:
+        raise ValidationError(f"{filename}：封面图片不能超过 10 MB（微信永久素材的上限）")
+    try:
+        with PILImage.open(io.BytesIO(data)) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise ValidationError(f"{filename}：不是可识别的图片文件") from None
+    if kind not in COVER_TYPES:
+        raise ValidationError(f"{filename}：封面只支持 JPG 或 PNG，这是 {kind}")
+    media = c.Image(name=filename, data=data, content_type=COVER_TYPES[kind])
+    if session.get(MediaFile, media.sha256) is None:
+        session.add(MediaFile(sha256=media.sha256, content_type=media.content_type, size=len(data),
+                              data=data, created_at=now))
+    series.cover_sha256 = media.sha256
+    session.add(AuditEntry(at=now, actor=actor, action="series.cover", object_type="series",
+                           object_id=str(series.id), detail={"sha256": media.sha256}))
+    session.commit()
+    return series

@@ -18,6 +18,7 @@ def register(group: click.Group) -> None:
     """Add ``import`` and the ``case`` group."""
     group.add_command(import_command)
     group.add_command(case)
+    group.add_command(series)
 
 
 def parse_units(units, *, series, chapter, show_progress):
@@ -171,3 +172,23 @@ def case_score(case_id, score):
     with rt.db.session() as session:
         row = library.set_score(session, case_id, score, actor="cli", now=rt.clock.now())
         click.echo(f"案例 {row.id}《{row.title}》评分：{row.score:g}")
+
+
+@click.group()
+def series() -> None:
+    """系列：封面等设置。"""
+
+
+@series.command("cover")
+@click.argument("series_name")
+@click.argument("image", type=click.Path(exists=True, dir_okay=False))
+def series_cover(series_name: str, image: str) -> None:
+    """设置系列封面（JPG/PNG，不超过 10 MB）；之后重新排版的文章使用此封面。"""
+    from pathlib import Path
+
+    rt = get_runtime()
+    path = Path(image)
+    with rt.db.session() as session:
+        row = library.set_series_cover(session, series_name, path.read_bytes(), path.name,
+                                       actor="cli", now=rt.clock.now())
+        click.echo(f"系列“{row.name}”的封面已设置（{row.cover_sha256[:12]}）。请重新排版（wxpub render）后再审批。")

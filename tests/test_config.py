@@ -48,3 +48,14 @@ def test_cli_stops_with_the_variable_name(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode != 0
     assert "WXPUB_TIMEZONE" in result.stderr
+
+
+def test_sandbox_style_credentials_are_accepted_outside_production_only():
+    dev = Settings.from_env({"WXPUB_APPID": "wxtrain01", "WXPUB_APPSECRET": "practise"})
+    assert dev.appid == "wxtrain01"
+    production = {"WXPUB_ENV": "production", "WXPUB_APPID": "wxtrain01", "WXPUB_APPSECRET": "p" * 32,
+                  "WXPUB_TOKEN": "abc123", "WXPUB_ENCODING_AES_KEY": "a" * 43, "WXPUB_SECRET_KEY": "k" * 32}
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(production)
+    assert caught.value.variable == "WXPUB_APPID"
+    assert Settings.from_env({**production, "WXPUB_APPID": "wx0123456789abcdef"}).is_production

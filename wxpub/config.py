@@ -48,7 +48,10 @@ DEV_TOKEN = SandboxConfig.token
 DEV_AES_KEY = SandboxConfig.aes_key
 DEV_SECRET_KEY = "wxpub-development-only-secret-key"
 
+# Real AppIDs are "wx" + 16 characters and AppSecrets 32; the sandbox (training accounts) accepts
+# looser values, so the strict forms are enforced in production only.
 _APPID_RE = re.compile(r"^wx[0-9a-zA-Z]{16}$")
+_SANDBOX_APPID_RE = re.compile(r"^wx[0-9a-zA-Z]{6,30}$")
 _AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9]{3,32}$")
 
@@ -145,10 +148,13 @@ class Settings:
         _check_http_url("WXPUB_WECHAT_API_URL", self.wechat_api_url)
         if self.alert_webhook_url:
             _check_http_url("WXPUB_ALERT_WEBHOOK_URL", self.alert_webhook_url)
-        if not _APPID_RE.match(self.appid):
-            raise ConfigError("WXPUB_APPID", "格式不对：应为 wx 开头的 18 位 AppID")
-        if len(self.appsecret) < 16:
-            raise ConfigError("WXPUB_APPSECRET", "格式不对：AppSecret 太短")
+        strict = self.is_production
+        if not (_APPID_RE if strict else _SANDBOX_APPID_RE).match(self.appid):
+            raise ConfigError("WXPUB_APPID", "格式不对：应为 wx 开头的 18 位 AppID" if strict
+                              else "格式不对：应以 wx 开头，后跟 6–30 个字母或数字")
+        if len(self.appsecret) < (32 if strict else 4) or any(ch.isspace() for ch in self.appsecret):
+            raise ConfigError("WXPUB_APPSECRET", "格式不对：AppSecret 应为 32 位" if strict
+                              else "格式不对：AppSecret 太短或含空白")
         if not _TOKEN_RE.match(self.token):
             raise ConfigError("WXPUB_TOKEN", "格式不对：应为 3–32 位英文字母或数字")
         if not _AES_KEY_RE.match(self.encoding_aes_key):

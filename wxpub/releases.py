@@ -7,7 +7,7 @@ changed, and a release that is publishing or published never moves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import compose, plans
 from .errors import Conflict, NotFound, ValidationError
+from .importers.headings import normalize_chapter
 from .models import Account, Approval, AuditEntry, Chapter, Message, Release, Series
 
 STATES = ("planned", "approved", "publishing", "published", "held", "failed", "canceled")
@@ -60,6 +61,9 @@ def load(session: Session, path: Path, *, now: datetime) -> LoadedPlan:
     except UnicodeDecodeError:
         raise ValidationError(f"{path} 不是 UTF-8 编码的 YAML 文件") from None
     plan = plans.load_plan(text, str(path))
+    # "人文环境篇" in a plan means the chapter the library calls "人文环境".
+    plan = replace(plan, chapters=tuple(replace(entry, name=normalize_chapter(entry.name))
+                                        for entry in plan.chapters))
     holidays = None
     holiday_path = plans.holidays_path(plan, str(path))
     if holiday_path:

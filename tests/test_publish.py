@@ -248,3 +248,22 @@ def test_a_failing_preparation_does_not_delay_the_planned_time(rt, tmp_path, san
     assert _state(rt, release_id).next_try_at is None
     make_due(rt, [release_id])
     assert publish.run_release(rt, release_id, worker=WORKER, sleep=no_sleep) == "published"
+
+
+@pytest.mark.parametrize("mode,outcome", [("publish", {"publish_status": 3, "count": 1}),
+                                          ("mass_send", {"mass_status": "err(20001)", "count": 1})])
+def test_a_failed_release_can_be_retried_by_a_person(rt, tmp_path, sandbox, mode, outcome):
+    [release_id] = _releases(rt, tmp_path, mode=mode)
+    assert requests.post(f"{sandbox.url}/sandbox/outcomes", json=outcome, timeout=5).ok
+    assert publish.run_release(rt, release_id, worker=WORKER) == "failed"
+    first_key = _state(rt, release_id).client_msg_id
+    with rt.db.session() as s:
+        releases.retry(s, release_id, by="张主任", now=rt.clock.now())
+    assert publish.run_release(rt, release_id, worker=WORKER) == "published"
+    final = _state(rt, release_id)
+    assert final.article_urls or mode == "mass_send"
+    if mode == "mass_send":
+        assert final.client_msg_id != first_key  # a new send, not "already sent"
+        assert len(sandbox_calls(sandbox.url, "/message/mass/sendall")) == 2
+    else:
+        assert len(sandbox_calls(sandbox.url, "/freepublish/submit")) == 2

@@ -24,7 +24,7 @@ import signal
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from . import alerts, compose, releases
@@ -234,7 +234,11 @@ class Pipeline:
         if not self.prepare_only:
             release.state = "publishing"
         release.sent_version_id = release.approved_version_id
-        release.client_msg_id = f"wxpub-{release.id}-{self.sent_version().sha256[:24]}"
+        # One idempotency key per submission round: stable across crashes and resumes (the gate is
+        # passed once per round), new after a person retries a failed release.
+        rounds = self.session.scalar(select(func.count(PublishAttempt.id)).where(
+            PublishAttempt.release_id == release.id, PublishAttempt.step == "claimed")) or 0
+        release.client_msg_id = f"wxpub-{release.id}-{self.sent_version().sha256[:20]}-{rounds + 1}"
         self.attempt("claimed", "ok", detail={"prepare": self.prepare_only})
         return self.commit_step("claimed")
 
@@ -567,6 +571,22 @@ def publish_status_message(status: int, fail_idx: list) -> str:
     return text + "。可使用手工发布材料在公众号后台发布。"
 
 
+MASS_STATUS = {
+    10001: "涉嫌广告", 20001: "涉嫌政治敏感", 20002: "涉嫌色情", 20004: "涉嫌社会类问题", 20006: "涉嫌违法犯罪",
+    20008: "涉嫌欺诈", 20013: "涉嫌侵权", 22000: "涉嫌互推", 21000: "涉嫌其他问题",
+    30001: "原创校验出现系统错误（且选择了转载即停止群发）", 30002: "原创校验未通过，不能群发",
+    30003: "被判定为转载（且选择了转载即停止群发）", 40001: "管理员拒绝了群发", 40002: "管理员 30 分钟内未确认群发",
+}
+
+
+def mass_status_message(status: str) -> str:
+    """Plain-Chinese explanation of a MASSSENDJOBFINISH ``Status`` (``send fail`` or ``err(N)``)."""
+    import re
+    match = re.fullmatch(r"err\((\d+)\)", status.strip())
+    reason = MASS_STATUS.get(int(match.group(1)), f"错误 {match.group(1)}") if match else "发送失败"
+    return f"群发失败：{reason}（微信状态 {status}）。可使用手工发布材料在公众号后台处理。"
+
+
 # --- the periodic job -----------------------------------------------------------------------------
 
 def resume_and_confirm(rt: Runtime, *, worker) -> list[int]:
@@ -646,8 +666,8 @@ def record_event(session: Session, settings, event: dict, now: datetime) -> Rele
             release.article_urls = list(event.get("article_urls") or release.article_urls or [])
             release.published_at = now
         elif status:
-            mark_failed(session, settings, release, None, f"群发失败（{event.get('status')}）", now,
-                        worker="callback")
+            mark_failed(session, settings, release, None, mass_status_message(event.get("status") or ""),
+                        now, worker="callback")
     release.updated_at = now
     session.add(PublishAttempt(release_id=release.id, step="event", worker="callback", started_at=now,
                                finished_at=now, outcome="ok", detail={"event": event}))

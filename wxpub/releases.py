@@ -146,8 +146,10 @@ def apply_plan(session: Session, loaded: LoadedPlan, *, settings, now: datetime,
             continue
         release.scheduled_at, release.mode, release.updated_at = planned.scheduled_at, planned.mode, now
         release.next_try_at = None
-        if release.state == "canceled":
+        if release.state in ("canceled", "held"):
+            # Re-planned by a person: it may go out at its new time (a held one was never submitted).
             release.state = "approved" if _approval_valid(session, release) else "planned"
+            release.error_message = None
         report.moved.append(release)
     for release in session.scalars(select(Release).where(Release.plan_key.like(f"{plan.series}/%"))):
         if release.plan_key not in wanted and release.state not in (*FROZEN, "canceled"):
@@ -252,6 +254,11 @@ def retry(session: Session, release_id: int, *, by: str, now: datetime) -> Relea
         raise Conflict(f"只有“已暂停”或“失败”的发布可以重试，发布 {release.id} 为“{STATE_NAMES[release.state]}”")
     if not _approval_valid(session, release):
         raise Conflict(f"发布 {release.id} 的内容没有有效审批，请先审批（wxpub release approve {release.id} --by 姓名）")
+    if release.state == "failed":
+        # Start the submission over with a fresh draft: the failed job's draft and ids are spent.
+        release.step, release.sent_version_id = "", None
+        release.media_id = release.publish_id = release.msg_id = release.msg_data_id = None
+        release.submitted_at = None
     release.state, release.next_try_at, release.attempts = "approved", now, 0
     release.error_code = release.error_message = None
     release.lease_owner = release.lease_until = None

@@ -11,9 +11,13 @@ from publishing_helpers import SERIES
 ARTICLES = Path(__file__).resolve().parents[1] / "articles"
 
 
-def _plan(tmp_path, runtime, chapters, start_in=timedelta(days=2), extra=""):
-    # The command runs on the real clock (the fixture's frozen clock is for in-process services).
-    start = (datetime.now(timezone.utc) + start_in).replace(microsecond=0).isoformat()
+# The commands run on the real clock (the fixture's frozen clock is for in-process services);
+# one start for the whole module so that re-written plans differ only where a test changes them.
+START = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0)
+
+
+def _plan(tmp_path, runtime, chapters, start_in=None, extra=""):
+    start = (START if start_in is None else datetime.now(timezone.utc) + start_in).isoformat()
     lines = "".join(f"  - {c}\n" for c in chapters)
     path = tmp_path / "plan.yaml"
     path.write_text(f"series: {SERIES}\naccount: 新政服\nmode: publish\nstart: {start}\ninterval: 1d\n"

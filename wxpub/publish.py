@@ -18,9 +18,7 @@ scheduler from working on the same release; every step's commit re-checks it.
 from __future__ import annotations
 
 import logging
-import os
 import random
-import signal
 import time
 from datetime import datetime, timedelta
 
@@ -28,6 +26,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from . import alerts, compose, releases
+from .leases import LEASE, claim, crashpoint, release_lease
+from .outcomes import mark_failed, publish_status_message, record_event
 from .errors import WxpubError
 from .models import MessageVersion, PublishAttempt, Release
 from .uploads import draft_payload
@@ -37,20 +37,11 @@ from .readback import compare_draft
 
 log = logging.getLogger("wxpub.publish")
 
-LEASE = timedelta(seconds=120)
 INLINE_TRIES = 5            # quick retries inside one run before handing over to the scheduler
 BACKOFF_BASE = 1.0          # seconds; doubles per try, with jitter
 BACKOFF_CAP = 300.0
 CONFIRM_POLL = 1.0          # seconds between freepublish/get polls while waiting inline
 SUBMIT_SETTLE = timedelta(seconds=30)  # an uncertain submit whose draft is still there: wait this long
-
-
-def crashpoint(name: str) -> None:
-    """Die like ``kill -9`` here when ``WXPUB_CRASH_AT`` names this point (fault injection for the
-    crash tests and for staff drills; unset in production, where this does nothing)."""
-    if os.environ.get("WXPUB_CRASH_AT") == name:
-        log.warning("crash point %s reached: killing this process", name)
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class LeaseLost(Exception):
@@ -59,58 +50,6 @@ class LeaseLost(Exception):
 
 class Wait(Exception):
     """Nothing more to do now (WeChat is still working); the confirm job will come back."""
-
-
-# --- claiming -------------------------------------------------------------------------------------
-
-def claim(session: Session, release_id: int, worker: str, now: datetime, *,
-          ahead: timedelta = timedelta(0)) -> bool:
-    """Take the release's lease if it is due (within ``ahead``, for preparing) and free, or held by
-    a dead local worker."""
-    due = (Release.scheduled_at <= now + ahead) & ((Release.next_try_at.is_(None)) | (Release.next_try_at <= now))
-    free = (Release.lease_until.is_(None)) | (Release.lease_until < now) | (Release.lease_owner == worker)
-    result = session.execute(
-        update(Release).where(Release.id == release_id, Release.state.in_(("approved", "publishing")),
-                              due, free)
-        .values(lease_owner=worker, lease_until=now + LEASE).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        row = session.get(Release, release_id)
-        if row is None or row.lease_owner is None or not _owner_dead(row.lease_owner) \
-                or row.state not in ("approved", "publishing"):
-            session.rollback()
-            return False
-        # The lease belongs to a process of this machine that no longer exists (kill -9): take over.
-        result = session.execute(
-            update(Release).where(Release.id == release_id, Release.lease_owner == row.lease_owner, due)
-            .values(lease_owner=worker, lease_until=now + LEASE).execution_options(synchronize_session=False))
-        if result.rowcount != 1:
-            session.rollback()
-            return False
-    session.commit()
-    return True
-
-
-def _owner_dead(owner: str) -> bool:
-    import os
-    import socket
-    host, _, rest = owner.partition(":")
-    pid = rest.split(":", 1)[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def release_lease(session: Session, release_id: int, worker: str) -> None:
-    """Give the lease back (only if we still hold it)."""
-    session.execute(update(Release).where(Release.id == release_id, Release.lease_owner == worker)
-                    .values(lease_owner=None, lease_until=None).execution_options(synchronize_session=False))
-    session.commit()
 
 
 # --- the pipeline ---------------------------------------------------------------------------------
@@ -554,39 +493,6 @@ def backoff(tries: int) -> float:
     return random.uniform(0.5, 1.0) * min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (tries - 1)))
 
 
-PUBLISH_STATUS = {
-    2: "原创声明校验未通过（文章被判定为非原创）",
-    3: "发布失败（微信常规失败）",
-    4: "平台审核不通过",
-    5: "发布成功后文章已被全部删除",
-    6: "发布成功后文章被系统封禁",
-}
-
-
-def publish_status_message(status: int, fail_idx: list) -> str:
-    """Plain-Chinese explanation of a freepublish status."""
-    text = PUBLISH_STATUS.get(status, f"发布失败（状态 {status}）")
-    if fail_idx:
-        text += f"，失败的文章：第 {'、'.join(str(i) for i in fail_idx)} 篇"
-    return text + "。可使用手工发布材料在公众号后台发布。"
-
-
-MASS_STATUS = {
-    10001: "涉嫌广告", 20001: "涉嫌政治敏感", 20002: "涉嫌色情", 20004: "涉嫌社会类问题", 20006: "涉嫌违法犯罪",
-    20008: "涉嫌欺诈", 20013: "涉嫌侵权", 22000: "涉嫌互推", 21000: "涉嫌其他问题",
-    30001: "原创校验出现系统错误（且选择了转载即停止群发）", 30002: "原创校验未通过，不能群发",
-    30003: "被判定为转载（且选择了转载即停止群发）", 40001: "管理员拒绝了群发", 40002: "管理员 30 分钟内未确认群发",
-}
-
-
-def mass_status_message(status: str) -> str:
-    """Plain-Chinese explanation of a MASSSENDJOBFINISH ``Status`` (``send fail`` or ``err(N)``)."""
-    import re
-    match = re.fullmatch(r"err\((\d+)\)", status.strip())
-    reason = MASS_STATUS.get(int(match.group(1)), f"错误 {match.group(1)}") if match else "发送失败"
-    return f"群发失败：{reason}（微信状态 {status}）。可使用手工发布材料在公众号后台处理。"
-
-
 # --- the periodic job -----------------------------------------------------------------------------
 
 def resume_and_confirm(rt: Runtime, *, worker) -> list[int]:
@@ -615,63 +521,6 @@ def resume_and_confirm(rt: Runtime, *, worker) -> list[int]:
         except Exception:
             log.exception("release %s: preparation error", release_id)
     return ids
-
-
-def mark_failed(session: Session, settings, release: Release, errcode, message: str, now: datetime, *,
-                worker: str = "", detail: dict | None = None) -> None:
-    """Record a failure: state, plain-Chinese reason, manual fallback pack, one alert per cause."""
-    from .fallback import write_pack
-    release.state, release.error_code, release.error_message = "failed", errcode, message
-    release.updated_at = now
-    try:
-        release.fallback_path = str(write_pack(session, settings, release))
-    except Exception as pack_error:  # the pack is a courtesy; the failure must still be recorded
-        log.exception("release %s: fallback pack failed: %s", release.id, pack_error)
-    session.add(PublishAttempt(release_id=release.id, step="failed", worker=worker, started_at=now,
-                               finished_at=now, outcome="permanent", errcode=errcode,
-                               detail={"message": message, **(detail or {})}))
-    cause = alerts.cause_for(errcode, release.id)
-    if cause.startswith("account:"):
-        text = (f"公众号设置或权限有问题，所有待发布的内容都会受影响，请尽快处理：{message}"
-                f"（首个受影响的是发布 {release.id}，手工发布材料：{release.fallback_path}）")
-    else:
-        text = f"发布 {release.id} 失败：{message} 手工发布材料：{release.fallback_path}"
-    alerts.raise_alert(session, cause=cause, message=text, now=now, release_id=release.id,
-                       webhook_url=settings.alert_webhook_url)
-
-
-def record_event(session: Session, settings, event: dict, now: datetime) -> Release | None:
-    """Apply a PUBLISHJOBFINISH / MASSSENDJOBFINISH event to its release (idempotent)."""
-    kind = event.get("event")
-    release = None
-    if kind == "PUBLISHJOBFINISH" and event.get("publish_id") is not None:
-        release = session.scalar(select(Release).where(Release.publish_id == str(event["publish_id"])))
-    elif kind == "MASSSENDJOBFINISH" and event.get("msg_id") is not None:
-        release = session.scalar(select(Release).where(Release.msg_id == str(event["msg_id"])))
-    if release is None or release.state in ("published", "failed", "canceled"):
-        return release
-    if kind == "PUBLISHJOBFINISH":
-        status = event.get("publish_status")
-        if status == 0:
-            release.state, release.step = "published", "published"
-            release.article_urls = list(event.get("article_urls") or [])
-            release.published_at = now
-        elif status not in (None, 1):
-            mark_failed(session, settings, release, None,
-                        publish_status_message(status, event.get("fail_idx") or []), now, worker="callback")
-    else:
-        status = (event.get("status") or "").lower()
-        if status == "send success":
-            release.state, release.step = "published", "published"
-            release.article_urls = list(event.get("article_urls") or release.article_urls or [])
-            release.published_at = now
-        elif status:
-            mark_failed(session, settings, release, None, mass_status_message(event.get("status") or ""),
-                        now, worker="callback")
-    release.updated_at = now
-    session.add(PublishAttempt(release_id=release.id, step="event", worker="callback", started_at=now,
-                               finished_at=now, outcome="ok", detail={"event": event}))
-    return release
 
 
 __all__ = ["run_release", "resume_and_confirm", "claim", "record_event", "mark_failed", "Pipeline",

@@ -13,7 +13,7 @@ import logging
 from flask import Blueprint, Flask, Response, request
 from sqlalchemy.exc import IntegrityError
 
-from .. import publish
+from .. import outcomes
 from ..models import CallbackEvent
 from ..wechat import CallbackCrypto, CallbackError, parse_event
 from . import db_session, runtime
@@ -68,7 +68,7 @@ def receive():
         except IntegrityError:
             session.rollback()
             return Response("success", mimetype="text/plain")  # a retry of an event we have
-        release = publish.record_event(session, runtime().settings, event, now)
+        release = outcomes.record_event(session, runtime().settings, event, now)
         record.release_id = release.id if release is not None else None
         session.commit()
     return Response("success", mimetype="text/plain")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask
+from werkzeug.http import http_date
 from werkzeug.serving import WSGIRequestHandler, BaseWSGIServer, make_server
 
 from . import control, draft, freepublish, gateway, mass, material, tokens
@@ -47,6 +48,14 @@ def stop_sandbox_app(app: Flask) -> None:
 
 class _RedactingHandler(WSGIRequestHandler):
     """Request log lines without access tokens (secrets never reach logs, even the sandbox's)."""
+
+    def date_time_string(self, timestamp=None):
+        # Like any HTTP server, WeChat dates its answers; the sandbox dates them in sandbox time, so
+        # clients that follow WeChat's clock (statistics: "yesterday") follow the sandbox's.
+        state = getattr(getattr(self.server, "app", None), "extensions", {}).get(STATE_KEY)
+        if timestamp is None and state is not None:
+            return http_date(state.now())
+        return super().date_time_string(timestamp)
 
     def log_request(self, code="-", size="-"):
         line = _TOKEN_IN_QUERY.sub(r"\1***", self.requestline)

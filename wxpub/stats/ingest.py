@@ -17,6 +17,8 @@ stops the pull with ``StatsPullError`` — what was stored before stays.
 
 from __future__ import annotations
 
+import logging
+
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -235,7 +237,21 @@ class _Puller:
         self.report.biz_days += len(rows)
 
 
+log = logging.getLogger("wxpub.stats")
+
 _NEW_FAMILY = {"getarticletotaldetail", "getarticleread", "getarticleshare", "getbizsummary"}
+
+
+def _wechat_now(wechat, runtime):
+    """WeChat's current time when it can tell us, else our own clock."""
+    server_now = getattr(wechat, "server_now", None)
+    if server_now is None:
+        return runtime.clock.now()
+    try:
+        return server_now() or runtime.clock.now()
+    except Exception as error:  # noqa: BLE001 - a failed probe must not stop the pull
+        log.warning("could not read WeChat's clock (%s); using ours", type(error).__name__)
+        return runtime.clock.now()
 
 
 def pull(runtime, since: date | None = None, progress: Progress | None = None, *, wechat=None,
@@ -249,7 +265,9 @@ def pull(runtime, since: date | None = None, progress: Progress | None = None, *
     if wechat is None:
         from ..wechat import WeChat
         wechat = WeChat(runtime.settings, runtime.db, clock=runtime.clock)
-    last = last_pullable_day(runtime.clock.now())
+    # "Yesterday" is WeChat's yesterday: its clock decides which days have statistics (a server
+    # whose clock runs ahead would otherwise ask for a day WeChat calls today and get 61501).
+    last = last_pullable_day(_wechat_now(wechat, runtime))
     first = clamp_first(since if since is not None else last - timedelta(days=REVISION_DAYS - 1))
     window = days_between(first, last)
     puller = _Puller(runtime, wechat, progress, sleep, retries, backoff)

@@ -42,6 +42,7 @@ class WeChat:
         self.settings = settings
         install_log_redaction()
         http = http or requests.Session()
+        self._http = http
         if store is None:
             store = _default_store(settings, database, redis_client)
         fetcher = TokenFetcher(http, settings.wechat_api_url, settings.appid, settings.appsecret,
@@ -57,6 +58,16 @@ class WeChat:
         self.freepublish = self.client.freepublish
         self.mass = self.client.mass
         self.datacube = self.client.datacube
+
+    def server_now(self):
+        """WeChat's own current time (from the ``Date`` header of its answers; one cheap call if
+        none was seen yet). What "today" means for WeChat decides which statistics exist."""
+        from .transport import server_now
+        now = server_now(self._http)
+        if now is None:
+            self.draft.count()
+            now = server_now(self._http)
+        return now
 
     def callback_crypto(self) -> CallbackCrypto:
         """Signature checks and safe-mode crypto for this account's callback URL."""

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 import re
 from urllib.parse import urlsplit
 
@@ -82,6 +85,29 @@ def _never_connected(exc: BaseException) -> bool:
     return False
 
 
+def _remember_server_date(http: requests.Session, response: requests.Response) -> None:
+    """Keep WeChat's own clock (the ``Date`` header) and when we saw it, for ``server_now``."""
+    raw = response.headers.get("Date")
+    if not raw:
+        return
+    try:
+        stamp = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    http.wxpub_server_date = (stamp, time.monotonic())
+
+
+def server_now(http: requests.Session) -> datetime | None:
+    """WeChat's current time as last reported in a ``Date`` header, or None if none seen yet."""
+    seen = getattr(http, "wxpub_server_date", None)
+    if seen is None:
+        return None
+    stamp, at = seen
+    return stamp + timedelta(seconds=time.monotonic() - at)
+
+
 def send(http: requests.Session, method: str, url: str, *, timeout: float,
          **kwargs) -> requests.Response:
     """Perform one request; map timeouts, resets and HTTP errors to typed WeChat errors."""
@@ -106,6 +132,7 @@ def send(http: requests.Session, method: str, url: str, *, timeout: float,
     except requests.RequestException as exc:
         raise PermanentWeChatError("调用微信接口的请求无效：这是程序问题，请联系技术人员。",
                                    endpoint=endpoint, errmsg=redact(str(exc))) from None
+    _remember_server_date(http, response)
     status = response.status_code
     if status >= 500:
         raise TransientWeChatError(

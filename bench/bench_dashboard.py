@@ -21,7 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 from datetime import date, datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -114,12 +114,11 @@ def measure(client, path: str, runs: int) -> list[float]:
 
 
 def main() -> int:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
     from wxpub import create_app, migrate, users
     from wxpub.clock import FrozenClock
     from wxpub.config import Settings
+    from wxpub.db import scratch_schema
     from wxpub.runtime import Runtime
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -127,15 +126,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="wxpub-bench-dashboard-")
-    schema = None
-    url = f"sqlite:///{tmp}/bench.sqlite3"
-    if args.database:
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(args.database)
-        with admin.begin() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(args.database).update_query_dict(
-            {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    scratch = ExitStack()  # the throw-away PostgreSQL schema, dropped at the end
+    url = (scratch.enter_context(scratch_schema(args.database)) if args.database
+           else f"sqlite:///{tmp}/bench.sqlite3")
     try:
         clock = FrozenClock(datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc))
         rt = Runtime.from_settings(Settings.from_mapping(
@@ -143,7 +136,7 @@ def main() -> int:
         migrate.upgrade(rt.db)
         started = time.perf_counter()
         fill(rt, date(2026, 3, 2))
-        print(f"database: {'PostgreSQL' if schema else 'SQLite'}; filled 1,000 articles × 365 days "
+        print(f"database: {'PostgreSQL' if args.database else 'SQLite'}; filled 1,000 articles × 365 days "
               f"in {time.perf_counter() - started:.1f} s (not timed)")
         with rt.db.session() as s:
             users.create_user(s, "bench", "password1", "editor", now=clock.now())
@@ -162,10 +155,7 @@ def main() -> int:
         print("OK" if ok else "TOO SLOW")
         return 0 if ok else 1
     finally:
-        if schema:
-            with admin.begin() as c:
-                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        scratch.close()
 
 
 if __name__ == "__main__":

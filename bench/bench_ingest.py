@@ -19,17 +19,17 @@ import os
 import sys
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main() -> int:
-    from sqlalchemy import create_engine, func, select, text
-    from sqlalchemy.engine import make_url
+    from sqlalchemy import func, select
 
     from wxpub import migrate
     from wxpub.clock import FrozenClock
+    from wxpub.db import scratch_schema
     from wxpub.models import StatArticle, StatArticleDaily
     from wxpub.runtime import Runtime
     from wxpub.sandbox.testing import SandboxServer, jpeg_bytes
@@ -46,15 +46,9 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     tmp = tempfile.mkdtemp(prefix="wxpub-bench-ingest-")
-    schema = None
-    url = f"sqlite:///{tmp}/bench.sqlite3"
-    if args.database:
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(args.database)
-        with admin.begin() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(args.database).update_query_dict(
-            {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    scratch = ExitStack()  # the throw-away PostgreSQL schema, dropped at the end
+    url = (scratch.enter_context(scratch_schema(args.database)) if args.database
+           else f"sqlite:///{tmp}/bench.sqlite3")
     try:
         with SandboxServer(**SANDBOX_ACCOUNT, publish_delay=0.0) as sandbox:
             move_sandbox_to(sandbox, 9, 0)
@@ -98,10 +92,7 @@ def main() -> int:
             print("OK" if ok else "TOO SLOW OR INCOMPLETE")
             return 0 if ok else 1
     finally:
-        if schema:
-            with admin.begin() as c:
-                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        scratch.close()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -39,8 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # tests/procs.py: the sandbox + process harness
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from wxpub.db import scratch_schema  # noqa: E402
 
 SERIES = "基准测试连载"
 BEIJING = timezone(timedelta(hours=8))
@@ -162,22 +162,6 @@ def match_submits(calls: list[dict], attempts: list) -> tuple[dict[int, list[dat
 
 
 # --- the run ----------------------------------------------------------------------------------------
-
-def postgres_schema(base_url: str) -> tuple[str, callable]:
-    """A throw-away schema on ``base_url``; returns its URL and the function that drops it."""
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return url.render_as_string(hide_password=False), drop
-
 
 class Timeout(Exception):
     """Not every release reached a final state in time."""
@@ -349,17 +333,12 @@ def main() -> int:
         parser.error("--releases and --interval must be at least 1")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     tmp = Path(tempfile.mkdtemp(prefix="bench-releases-"))
-    drop = None
     try:
         if args.database_url:
-            url, drop = postgres_schema(args.database_url)
-            label = "PostgreSQL"
-        else:
-            url, label = f"sqlite:///{tmp / 'wxpub.sqlite3'}", "SQLite"
-        return run(args, url, label, tmp)
+            with scratch_schema(args.database_url) as url:
+                return run(args, url, "PostgreSQL", tmp)
+        return run(args, f"sqlite:///{tmp / 'wxpub.sqlite3'}", "SQLite", tmp)
     finally:
-        if drop is not None:
-            drop()
         if args.keep:
             print(f"working folder kept: {tmp}")
         else:

@@ -24,12 +24,10 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from wxpub.db import scratch_schema  # noqa: E402
 
 
 def worker(sandbox_url: str, database_url: str, calls: int, windows: int, barrier, results) -> None:
@@ -122,22 +120,6 @@ def run(label: str, database_url: str, processes: int, calls: int, windows: int)
     return ok
 
 
-def postgres_schema(base_url: str) -> tuple[str, callable]:
-    """A throw-away schema on ``base_url``; returns its URL and a cleanup function."""
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return url.render_as_string(hide_password=False), drop
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--processes", type=int, default=8)
@@ -150,11 +132,8 @@ def main() -> int:
         ok &= run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args.processes, args.calls, args.windows)
     pg = os.environ.get("WXPUB_TEST_DATABASE_URL", "")
     if pg:
-        url, drop = postgres_schema(pg)
-        try:
+        with scratch_schema(pg) as url:
             ok &= run("PostgreSQL", url, args.processes, args.calls, args.windows)
-        finally:
-            drop()
     else:
         print("(PostgreSQL skipped: set WXPUB_TEST_DATABASE_URL to include it)")
     return 0 if ok else 1

@@ -4,16 +4,14 @@ when WXPUB_TEST_DATABASE_URL is set), the injected clock, and a live WeChat sand
 from __future__ import annotations
 
 import os
-import uuid
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from wxpub import migrate
 from wxpub.clock import FrozenClock
 from wxpub.config import Settings
+from wxpub.db import scratch_schema
 from wxpub.runtime import Runtime
 
 PG_URL = os.environ.get("WXPUB_TEST_DATABASE_URL", "")
@@ -26,15 +24,8 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'wxpub-test.sqlite3'}"
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with scratch_schema(PG_URL) as url:
+        yield url
 
 
 @pytest.fixture
@@ -57,6 +48,16 @@ def runtime(settings, clock) -> Runtime:
     migrate.upgrade(rt.db)
     yield rt
     rt.db.dispose()
+
+
+@pytest.fixture
+def database(database_url):
+    """A ``Database`` with every table created from the models (adapter tests need no migrations)."""
+    from wxpub.wechat.testing import database_with_tables
+
+    db = database_with_tables(database_url)
+    yield db
+    db.dispose()
 
 
 @pytest.fixture
@@ -177,13 +178,10 @@ def rt(database_url, tmp_path, sandbox):
     """A runtime on the real clock whose WeChat is the sandbox."""
     from publishing_helpers import import_samples
     from wxpub.clock import Clock
-    from wxpub.sandbox.config import SandboxConfig
+    from wxpub.wechat.testing import sandbox_settings
 
-    cfg = SandboxConfig()
-    settings = Settings.from_mapping({
-        "env": "test", "database_url": database_url, "instance_path": str(tmp_path / "instance"),
-        "wechat_api_url": sandbox.url, "appid": cfg.appid, "appsecret": cfg.secret, "token": cfg.token,
-        "encoding_aes_key": cfg.aes_key, "wechat_timeout": 1, "confirm_wait": 10})
+    settings = sandbox_settings(sandbox.url, database_url, instance_path=str(tmp_path / "instance"),
+                                wechat_timeout=1, confirm_wait=10)
     runtime = Runtime.from_settings(settings, clock=Clock())
     migrate.upgrade(runtime.db)
     import_samples(runtime)

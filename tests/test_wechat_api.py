@@ -9,20 +9,13 @@ from wxpub.sandbox.testing import SandboxServer, jpeg_bytes, png_bytes
 from wxpub.wechat import WeChat
 from wxpub.wechat.callback import CallbackCrypto, parse_event
 from wxpub.wechat.errors import PermanentWeChatError
-from wxpub.wechat.testing import SANDBOX_ACCOUNT, database_with_tables, sandbox_settings
+from wxpub.wechat.testing import SANDBOX_ACCOUNT, sandbox_settings
 
 
 @pytest.fixture
 def sandbox():
     with SandboxServer(**SANDBOX_ACCOUNT, publish_delay=2.0) as server:
         yield server
-
-
-@pytest.fixture
-def database(database_url):
-    db = database_with_tables(database_url)
-    yield db
-    db.dispose()
 
 
 @pytest.fixture

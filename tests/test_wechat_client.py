@@ -10,20 +10,13 @@ import requests
 from wxpub.sandbox.testing import SandboxServer, jpeg_bytes, png_bytes
 from wxpub.wechat import WeChat
 from wxpub.wechat.errors import PermanentWeChatError, TokenError, TransientWeChatError
-from wxpub.wechat.testing import SANDBOX_ACCOUNT, database_with_tables, sandbox_settings
+from wxpub.wechat.testing import SANDBOX_ACCOUNT, sandbox_settings
 
 
 @pytest.fixture
 def sandbox():
     with SandboxServer(**SANDBOX_ACCOUNT, slow_seconds=1.0) as server:
         yield server
-
-
-@pytest.fixture
-def database(database_url):
-    db = database_with_tables(database_url)
-    yield db
-    db.dispose()
 
 
 @pytest.fixture

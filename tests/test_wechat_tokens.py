@@ -19,7 +19,7 @@ from wxpub.models import AccessToken
 from wxpub.sandbox.testing import SandboxServer
 from wxpub.wechat import WeChat
 from wxpub.wechat.errors import TokenError, TransientWeChatError
-from wxpub.wechat.testing import SANDBOX_ACCOUNT, database_with_tables, sandbox_settings
+from wxpub.wechat.testing import SANDBOX_ACCOUNT, sandbox_settings
 from wxpub.wechat.token_stores import DatabaseTokenStore
 
 
@@ -27,13 +27,6 @@ from wxpub.wechat.token_stores import DatabaseTokenStore
 def sandbox():
     with SandboxServer(**SANDBOX_ACCOUNT) as server:
         yield server
-
-
-@pytest.fixture
-def database(database_url):
-    db = database_with_tables(database_url)
-    yield db
-    db.dispose()
 
 
 @pytest.fixture

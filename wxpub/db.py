@@ -62,3 +62,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+@contextmanager
+def scratch_schema(base_url: str) -> Iterator[str]:
+    """A throw-away PostgreSQL schema on ``base_url`` for tests and benchmarks: yields a URL whose
+    connections use it (``search_path``), and drops it afterwards."""
+    import uuid
+
+    from sqlalchemy import text
+
+    schema = f"scratch_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield make_url(base_url).update_query_dict(
+            {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

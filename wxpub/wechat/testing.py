@@ -1,7 +1,8 @@
 """Helpers for tests, demos and benchmarks that run the adapter against a local sandbox.
 
-``SANDBOX_ACCOUNT`` are the ``SandboxServer`` overrides that make the sandbox accept the
-development credentials of ``wxpub.config`` (so ``Settings`` validation and the sandbox agree).
+``SANDBOX_ACCOUNT`` names the credentials explicitly for ``SandboxServer``: they are the development
+defaults of ``wxpub.config``, which are the sandbox's own defaults, so tests keep working if either
+default changes.
 """
 
 from __future__ import annotations

@@ -63,3 +63,25 @@ def test_a_bad_plan_is_refused_with_its_line_and_nothing_written(cli, runtime, t
                     "interval: 1d\nchapters:\n  - 市场环境\n", encoding="utf-8")
     bad = cli("plan", "show", str(typo))
     assert bad.exit_code == 2 and "typo.yaml:4" in bad.stderr
+
+
+def test_the_office_lexicon_decides_approval_for_planned_releases(runtime, tmp_path):
+    """Plan apply composes with the office's word list, so its words block approval."""
+    from dataclasses import replace
+
+    import pytest
+
+    from publishing_helpers import apply_and_approve, import_samples
+    from wxpub.errors import Conflict
+
+    lexicon = tmp_path / "office-lexicon.yaml"
+    seed = (Path(__file__).resolve().parents[1] / "wxpub" / "data" / "lexicon.yaml").read_text(encoding="utf-8")
+    lexicon.write_text(seed.replace("wording_errors:\n",
+                                    "wording_errors:\n  - {wrong: 双招双引, right: 双招双引工作, note: 办公室规定的写法}\n"),
+                       encoding="utf-8")
+    runtime.settings = replace(runtime.settings, lexicon_file=str(lexicon))
+    import_samples(runtime)
+    plan = _plan(tmp_path, runtime, ["人文环境"], start_in=timedelta(days=3))
+    with pytest.raises(Conflict) as refused:
+        apply_and_approve(runtime, plan)
+    assert "阻断" in refused.value.message

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from . import content as c
 from . import library
 from .errors import NotFound, ValidationError
-from .lint import lint_message
+from .lint import lint_message, load_lexicon
 from .models import (Approval, Article, AuditEntry, Case, Chapter, MediaFile, Message,
                      MessageVersion, Release, Series)
 from .render import RenderedMessage, RenderFooter, render_installments
@@ -208,12 +208,19 @@ def content_drifted(session: Session, release: Release) -> bool:
     return current != list(version.case_version_ids)
 
 
-def recompose(session: Session, message_id: int, *, now: datetime, actor: str) -> list[Composed]:
+def office_lexicon(settings):
+    """The office's lexicon (WXPUB_LEXICON_FILE) when configured, else the seed list: every
+    composition checks with the same words, so approval sees the findings the office expects."""
+    return load_lexicon(settings.lexicon_file or None)
+
+
+def recompose(session: Session, message_id: int, *, now: datetime, actor: str,
+              lexicon=None) -> list[Composed]:
     """Render a message's chapter again with the options it was composed with (commits)."""
     message = session.get(Message, message_id)
     chapter = session.get(Chapter, message.chapter_id)
     return compose_chapter(session, chapter, options=options_from_dict(message.options), now=now,
-                           actor=actor)
+                           actor=actor, lexicon=lexicon)
 
 
 def finding_dict(finding) -> dict:

@@ -149,7 +149,8 @@ class Pipeline:
             self.back_to_planning(release, "审批已失效（内容已修改或未审批），等待重新审批")
             return False
         if compose.content_drifted(self.session, release):
-            compose.recompose(self.session, release.message_id, now=self.now(), actor="publisher")
+            compose.recompose(self.session, release.message_id, now=self.now(), actor="publisher",
+                              lexicon=compose.office_lexicon(self.rt.settings))
             self.back_to_planning(self.release, "案例内容在审批后有改动，已生成新版本，需重新审批")
             return False
         return True

@@ -119,13 +119,14 @@ def apply_plan(session: Session, loaded: LoadedPlan, *, settings, now: datetime,
     series = session.scalar(select(Series).where(Series.name == plan.series))
     options = compose.ComposeOptions(theme=plan.theme or "政务红",
                                      title_template=plan.title_template)
+    lexicon = compose.office_lexicon(settings)
     report = ApplyReport()
     wanted = set()
     for planned in loaded.releases:
         wanted.add(planned.key)
         chapter = session.scalar(select(Chapter).where(Chapter.series_id == series.id,
                                                        Chapter.name == planned.chapter))
-        message = _message_for(session, chapter, planned.part or 1, options, now, actor)
+        message = _message_for(session, chapter, planned.part or 1, options, now, actor, lexicon)
         release = session.scalar(select(Release).where(Release.plan_key == planned.key))
         if release is None:
             release = Release(plan_key=planned.key, account_id=account.id, series_id=series.id,
@@ -163,11 +164,12 @@ def apply_plan(session: Session, loaded: LoadedPlan, *, settings, now: datetime,
     return report
 
 
-def _message_for(session, chapter, part, options, now, actor) -> Message:
+def _message_for(session, chapter, part, options, now, actor, lexicon) -> Message:
     message = session.scalar(select(Message).where(Message.chapter_id == chapter.id,
                                                    Message.part == part))
     if message is None or message.current_version is None:
-        composed = compose.compose_chapter(session, chapter, options=options, now=now, actor=actor)
+        composed = compose.compose_chapter(session, chapter, options=options, now=now, actor=actor,
+                                           lexicon=lexicon)
         message = next((c.message for c in composed if c.message.part == part), None)
         if message is None:
             raise ValidationError(f"篇章“{chapter.name}”只有 {len(composed)} 期，计划中写了第 {part} 期")

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from .. import compose
-from ..lint import load_lexicon
+from ..config import Settings
 from ..render import list_themes, preview_page
 from . import get_runtime
 
@@ -21,11 +21,6 @@ def register(group: click.Group) -> None:
     """Add ``render`` and ``lint``."""
     group.add_command(render)
     group.add_command(lint)
-
-
-def office_lexicon(settings):
-    """The office's lexicon file when configured, else the seed list."""
-    return load_lexicon(settings.lexicon_file or None)
 
 
 def data_urls(rendered) -> dict[str, str]:
@@ -67,7 +62,7 @@ def render(chapter, series, theme, title_template, author, source, editors, out_
         row = compose.find_chapter(session, chapter, series)
         composed = compose.compose_chapter(
             session, row, options=options_from(theme, title_template, author, source, editors),
-            now=rt.clock.now(), actor="cli", lexicon=office_lexicon(rt.settings))
+            now=rt.clock.now(), actor="cli", lexicon=compose.office_lexicon(rt.settings))
     manifest = {"articles": [], "messages": []}
     many = len(composed) > 1
     for item in composed:
@@ -124,7 +119,7 @@ def lint(chapter, series, theme, as_json, files):
     results: list[tuple[str, list]] = []
     if chapter:
         rt = get_runtime()
-        lexicon = office_lexicon(rt.settings)
+        lexicon = compose.office_lexicon(rt.settings)
         with rt.db.session() as session:
             row = compose.find_chapter(session, chapter, series)
             content, _rows = compose.chapter_content(session, row)
@@ -133,7 +128,7 @@ def lint(chapter, series, theme, as_json, files):
         for message in render_installments(content, **options):
             results.append((f"{message.chapter}篇 第{message.installment}期", lint_message(message, lexicon)))
     for name in files:
-        lexicon = lexicon or load_lexicon(os.environ.get("WXPUB_LEXICON_FILE") or None)
+        lexicon = lexicon or compose.office_lexicon(Settings.from_env())
         results.append((name, lint_html_file(Path(name), lexicon)))
     blocking = sum(1 for _, found in results for f in found if f.severity == "blocking")
     if as_json:

@@ -115,11 +115,15 @@ def measure(client, path: str, runs: int) -> list[float]:
 
 def main() -> int:
 
-    from wxpub import create_app, migrate, users
-    from wxpub.clock import FrozenClock
-    from wxpub.config import Settings
-    from wxpub.db import scratch_schema
-    from wxpub.runtime import Runtime
+    from wxpub import create_app
+
+    from wxpub.infra import migrate
+
+    from wxpub.staff import users
+    from wxpub.infra.clock import FrozenClock
+    from wxpub.infra.config import Settings
+    from wxpub.infra.db import scratch_schema
+    from wxpub.infra.runtime import Runtime
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="", help="PostgreSQL URL (default: temporary SQLite)")

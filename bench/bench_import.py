@@ -21,10 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import docx  # noqa: E402
 import openpyxl  # noqa: E402
 
-from wxpub import library, migrate  # noqa: E402
-from wxpub.content import STANDARD_CHAPTERS  # noqa: E402
-from wxpub.db import Database  # noqa: E402
-from wxpub.importers import import_bytes  # noqa: E402
+from wxpub import migrate  # noqa: E402
+
+from wxpub.library import service as library
+from wxpub.core.content import STANDARD_CHAPTERS  # noqa: E402
+from wxpub.infra.db import Database  # noqa: E402
+from wxpub.core.importers import import_bytes  # noqa: E402
 
 SERIES = "2023年度滨海新区优化营商环境创新实践案例展示"
 BODY = ("为持续优化营商环境，区有关部门围绕企业需求推出系列改革举措，累计服务市场主体{n}家次。",

@@ -27,11 +27,11 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 def main() -> int:
     from sqlalchemy import func, select
 
-    from wxpub import migrate
-    from wxpub.clock import FrozenClock
-    from wxpub.db import scratch_schema
+    from wxpub.infra import migrate
+    from wxpub.infra.clock import FrozenClock
+    from wxpub.infra.db import scratch_schema
     from wxpub.models import StatArticle, StatArticleDaily
-    from wxpub.runtime import Runtime
+    from wxpub.infra.runtime import Runtime
     from wxpub.sandbox.testing import SandboxServer, jpeg_bytes
     from wxpub.stats import ingest
     from wxpub.stats.testing import follow_sandbox, move_sandbox_to, publish, record_release, sandbox_now

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # tests/procs.py: the sandbox + process
 
 from sqlalchemy import func, select  # noqa: E402
 
-from wxpub.db import scratch_schema  # noqa: E402
+from wxpub.infra.db import scratch_schema  # noqa: E402
 
 SERIES = "基准测试连载"
 BEIJING = timezone(timedelta(hours=8))
@@ -185,7 +185,7 @@ def wait_published(db, count: int, deadline: float) -> dict[str, int]:
 def run(args, database_url: str, label: str, tmp: Path) -> int:
     from procs import Stack
 
-    from wxpub.db import Database
+    from wxpub.infra.db import Database
     from wxpub.models import PublishAttempt
 
     n, interval = args.releases, args.interval

@@ -12,10 +12,10 @@ import dataclasses
 import statistics
 import time
 
-from wxpub.content import STANDARD_CHAPTERS, Chapter
-from wxpub.lint import lint_message
-from wxpub.render import RenderFooter, render_installments
-from wxpub.render.samples import SERIES, sample_chapter
+from wxpub.core.content import STANDARD_CHAPTERS, Chapter
+from wxpub.core.lint import lint_message
+from wxpub.core.render import RenderFooter, render_installments
+from wxpub.core.render.samples import SERIES, sample_chapter
 
 FOOTER = RenderFooter(source="区政务服务办", editors=("王编辑", "赵编辑"))
 

@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from wxpub.db import scratch_schema  # noqa: E402
+from wxpub.infra.db import scratch_schema  # noqa: E402
 
 
 def worker(sandbox_url: str, database_url: str, calls: int, windows: int, barrier, results) -> None:
@@ -36,7 +36,7 @@ def worker(sandbox_url: str, database_url: str, calls: int, windows: int, barrie
 
     from wxpub.wechat import WeChat
     from wxpub.wechat.testing import sandbox_settings
-    from wxpub.db import Database
+    from wxpub.infra.db import Database
 
     settings = sandbox_settings(sandbox_url, database_url, wechat_timeout=30)
     database = Database(database_url)

@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from wxpub import migrate
-from wxpub.clock import FrozenClock
-from wxpub.config import Settings
-from wxpub.db import scratch_schema
-from wxpub.runtime import Runtime
+from wxpub.infra import migrate
+from wxpub.infra.clock import FrozenClock
+from wxpub.infra.config import Settings
+from wxpub.infra.db import scratch_schema
+from wxpub.infra.runtime import Runtime
 
 PG_URL = os.environ.get("WXPUB_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -177,7 +177,7 @@ def sandbox():
 def rt(database_url, tmp_path, sandbox):
     """A runtime on the real clock whose WeChat is the sandbox."""
     from publishing_helpers import import_samples
-    from wxpub.clock import Clock
+    from wxpub.infra.clock import Clock
     from wxpub.wechat.testing import sandbox_settings
 
     settings = sandbox_settings(sandbox.url, database_url, instance_path=str(tmp_path / "instance"),

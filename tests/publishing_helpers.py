@@ -9,7 +9,11 @@ from pathlib import Path
 import requests
 from sqlalchemy import update
 
-from wxpub import library, releases, sources
+from wxpub.library import service as library
+
+from wxpub.releases import service as releases
+
+from wxpub.library import sources
 from wxpub.models import Release
 
 ARTICLES = Path(__file__).resolve().parents[1] / "articles"

@@ -4,8 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from wxpub import library, sources, users
+from wxpub.library import service as library
 
+from wxpub.library import sources
+
+from wxpub.staff import users
 SAMPLE = Path(__file__).resolve().parent / "fixtures" / "import" / "binhai-2023-renwen-page-part1.txt"
 
 

@@ -8,8 +8,8 @@ import os
 import pytest
 from sqlalchemy import select
 
-from wxpub import users
-from wxpub.errors import Conflict, ValidationError
+from wxpub.staff import users
+from wxpub.core.errors import Conflict, ValidationError
 from wxpub.models import User
 
 

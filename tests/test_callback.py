@@ -11,11 +11,15 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from wxpub import create_app, migrate, publish
-from wxpub.clock import Clock
-from wxpub.config import Settings
+from wxpub import create_app
+
+from wxpub.infra import migrate
+
+from wxpub.publishing import pipeline as publish
+from wxpub.infra.clock import Clock
+from wxpub.infra.config import Settings
 from wxpub.models import CallbackEvent, Release
-from wxpub.runtime import Runtime
+from wxpub.infra.runtime import Runtime
 from wxpub.sandbox.config import SandboxConfig
 from wxpub.sandbox.testing import SandboxServer
 

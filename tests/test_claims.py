@@ -6,8 +6,9 @@ import os
 import socket
 from datetime import timedelta
 
-from wxpub import jobs, publish
+from wxpub.worker import jobs
 
+from wxpub.publishing import pipeline as publish
 from publishing_helpers import apply_and_approve, import_samples, make_due, plan_file
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from wxpub.config import ConfigError, Settings
+from wxpub.infra.config import ConfigError, Settings
 
 
 def test_defaults_are_usable_without_any_environment(tmp_path):

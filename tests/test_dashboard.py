@@ -11,10 +11,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from wxpub import create_app, migrate, users
-from wxpub.clock import FrozenClock
+from wxpub import create_app
+
+from wxpub.infra import migrate
+
+from wxpub.staff import users
+from wxpub.infra.clock import FrozenClock
 from wxpub.models import StatArticle
-from wxpub.runtime import Runtime
+from wxpub.infra.runtime import Runtime
 from wxpub.sandbox.testing import SandboxServer
 from wxpub.stats import pull
 from wxpub.stats.dates import BEIJING

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wxpub.demo import CHAPTERS, DEMO_PASSWORD, DEMO_USER, Demo
+from wxpub.cli.demo_story import CHAPTERS, DEMO_PASSWORD, DEMO_USER, Demo
 from conftest import login
 from procs import free_port
 

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from wxpub.importers import MAX_FILE_BYTES, SourceError, detect_format, import_bytes
+from wxpub.core.importers import MAX_FILE_BYTES, SourceError, detect_format, import_bytes
 
 CONTENT_TYPES = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
                  'content-types"></Types>')

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wxpub.importers import import_bytes
+from wxpub.core.importers import import_bytes
 
 
 def body_of(text: str):

@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from wxpub.importers import SourceError, import_bytes
+from wxpub.core.importers import SourceError, import_bytes
 
 BODY = "导语段落。\n一是做法一，内容。\r\n二是做法二，内容。\n\n结尾段落。"
 

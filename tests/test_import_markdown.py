@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from wxpub.content import STANDARD_CHAPTERS
-from wxpub.importers import SourceError, import_bytes, import_tree
+from wxpub.core.content import STANDARD_CHAPTERS
+from wxpub.core.importers import SourceError, import_bytes, import_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 SERIES = ROOT / "articles" / "binhai-2023"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wxpub.importers import SourceError, import_bytes
+from wxpub.core.importers import SourceError, import_bytes
 
 SAMPLE = Path(__file__).parent / "fixtures" / "import" / "binhai-2023-renwen-page-part1.txt"
 TITLES = {

@@ -9,7 +9,7 @@ from docx import Document
 from docx.shared import Inches
 from PIL import Image as PILImage
 
-from wxpub.importers import SourceError, import_bytes
+from wxpub.core.importers import SourceError, import_bytes
 
 
 def png_bytes(color=(200, 30, 30)) -> bytes:

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from wxpub.content import Chapter, Image, Point
-from wxpub.lint import Location, lint_article, lint_message
-from wxpub.render import RenderFooter, render_chapter
-from wxpub.render.samples import sample_chapter
+from wxpub.core.content import Chapter, Image, Point
+from wxpub.core.lint import Location, lint_article, lint_message
+from wxpub.core.render import RenderFooter, render_chapter
+from wxpub.core.render.samples import sample_chapter
 
 
 def rules(findings) -> set[str]:

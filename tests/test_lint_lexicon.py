@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from wxpub.lint import LexiconError, lint_message, load_lexicon, parse_lexicon
-from wxpub.render import render_chapter
-from wxpub.render.samples import sample_chapter
+from wxpub.core.lint import LexiconError, lint_message, load_lexicon, parse_lexicon
+from wxpub.core.render import render_chapter
+from wxpub.core.render.samples import sample_chapter
 
 
 def test_seed_lexicon_loads_with_all_three_kinds():

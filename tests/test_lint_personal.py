@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wxpub.lint.personal import (find_bank_cards, find_id_cards, find_mobiles, id_checksum_ok,
+from wxpub.core.lint.personal import (find_bank_cards, find_id_cards, find_mobiles, id_checksum_ok,
                                  luhn_ok, mask)
 
 VALID_IDS = ["11010519491231002X", "12011619900307123X", "110101198001010010"]

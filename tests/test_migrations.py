@@ -4,8 +4,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from wxpub import migrate
-from wxpub.db import Database
+from wxpub.infra import migrate
+from wxpub.infra.db import Database
 from wxpub.models import Base
 
 

@@ -72,10 +72,10 @@ def test_the_office_lexicon_decides_approval_for_planned_releases(runtime, tmp_p
     import pytest
 
     from publishing_helpers import apply_and_approve, import_samples
-    from wxpub.errors import Conflict
+    from wxpub.core.errors import Conflict
 
     lexicon = tmp_path / "office-lexicon.yaml"
-    seed = (Path(__file__).resolve().parents[1] / "wxpub" / "data" / "lexicon.yaml").read_text(encoding="utf-8")
+    seed = (Path(__file__).resolve().parents[1] / "wxpub" / "core" / "data" / "lexicon.yaml").read_text(encoding="utf-8")
     lexicon.write_text(seed.replace("wording_errors:\n",
                                     "wording_errors:\n  - {wrong: 双招双引, right: 双招双引工作, note: 办公室规定的写法}\n"),
                        encoding="utf-8")

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from wxpub.plans import expand, load_holidays, load_plan
+from wxpub.core.plans import expand, load_holidays, load_plan
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)  # before every plan below

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wxpub.plans import (PlanError, expand, format_calendar, holidays_path, load_holidays,
+from wxpub.core.plans import (PlanError, expand, format_calendar, holidays_path, load_holidays,
                          load_plan, validate)
 
 ROOT = Path(__file__).resolve().parents[1]

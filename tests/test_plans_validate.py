@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from wxpub.plans import (ChapterEntry, PlanError, expand, format_calendar, load_holidays, load_plan,
+from wxpub.core.plans import (ChapterEntry, PlanError, expand, format_calendar, load_holidays, load_plan,
                          validate)
 
 UTC = timezone.utc

@@ -7,7 +7,7 @@ from datetime import timedelta
 import requests
 from sqlalchemy import select, update
 
-from wxpub import preflight
+from wxpub.publishing import preflight
 from wxpub.models import Alert, PublishAttempt, Release
 
 from publishing_helpers import apply_and_approve, plan_file, sandbox_calls

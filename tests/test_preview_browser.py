@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from wxpub import compose, library, sources, users
+from wxpub.editorial import compose
+
+from wxpub.library import service as library
+
+from wxpub.library import sources
+
+from wxpub.staff import users
 from conftest import login
 
 ARTICLES = Path(__file__).resolve().parents[1] / "articles"

@@ -10,7 +10,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from wxpub import publish, releases
+from wxpub.publishing import pipeline as publish
+
+from wxpub.releases import service as releases
 from wxpub.models import Alert, PublishAttempt, Release, UploadedMedia
 
 from publishing_helpers import apply_and_approve, make_due, plan_file, sandbox_calls
@@ -133,7 +135,7 @@ def test_an_edit_after_approval_stops_the_release(rt, tmp_path, sandbox):
     with rt.db.session() as s:
         from wxpub.models import Case, Chapter
         case = s.scalar(select(Case).join(Chapter).where(Chapter.name == "市场环境").order_by(Case.position))
-        from wxpub import library
+        from wxpub.library import service as library
         library.set_status(s, case.id, "rejected", actor="editor", now=rt.clock.now())
     assert publish.run_release(rt, release_id, worker=WORKER) == "planned"
     assert sandbox_calls(sandbox.url, "/draft/add") == []
@@ -216,7 +218,7 @@ def test_a_release_is_prepared_ahead_so_only_the_submit_waits_for_its_time(rt, t
 
 
 def test_a_prepared_draft_of_a_superseded_version_is_discarded(rt, tmp_path, sandbox):
-    from wxpub import library
+    from wxpub.library import service as library
     from wxpub.models import Case, Chapter
     start = rt.clock.now() + timedelta(hours=2)
     [release_id] = apply_and_approve(rt, plan_file(tmp_path, chapters=("市场环境",), start=start))
@@ -227,7 +229,7 @@ def test_a_prepared_draft_of_a_superseded_version_is_discarded(rt, tmp_path, san
         case = s.scalar(select(Case).join(Chapter).where(Chapter.name == "市场环境").order_by(Case.position))
         library.set_status(s, case.id, "rejected", actor="editor", now=rt.clock.now())
         release = s.get(Release, release_id)
-        from wxpub import compose
+        from wxpub.editorial import compose
         compose.recompose(s, release.message_id, now=rt.clock.now(), actor="editor")
         releases.approve(s, [release_id], by="张主任", now=rt.clock.now())
     make_due(rt, [release_id])

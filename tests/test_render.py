@@ -10,11 +10,11 @@ from html.parser import HTMLParser
 import pytest
 from PIL import Image as PILImage
 
-from wxpub.content import Case, Chapter, Image, Point
-from wxpub.render import (RenderFooter, ThemeError, get_theme, list_themes, render_chapter,
+from wxpub.core.content import Case, Chapter, Image, Point
+from wxpub.core.render import (RenderFooter, ThemeError, get_theme, list_themes, render_chapter,
                           substitute_images)
-from wxpub.render.samples import CHAPTER, SERIES, sample_case, sample_chapter
-from wxpub.render.titles import make_digest
+from wxpub.core.render.samples import CHAPTER, SERIES, sample_case, sample_chapter
+from wxpub.core.render.titles import make_digest
 
 FOOTER = RenderFooter(source="区政务服务办", editors=("王编辑", "赵编辑"))
 
@@ -262,7 +262,7 @@ def test_series_image_is_used_as_cover():
 
 
 def test_theme_file_missing_a_variable_names_it(tmp_path):
-    from wxpub.render.themes import _load_file
+    from wxpub.core.render.themes import _load_file
 
     path = tmp_path / "broken.yaml"
     path.write_text("name: 坏主题\nvars:\n  font_size: 15px\n", encoding="utf-8")

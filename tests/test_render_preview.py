@@ -9,10 +9,10 @@ import re
 
 from PIL import Image as PILImage
 
-from wxpub.content import Image
-from wxpub.lint import lint_message
-from wxpub.render import preview_page, render_chapter
-from wxpub.render.samples import sample_chapter
+from wxpub.core.content import Image
+from wxpub.core.lint import lint_message
+from wxpub.core.render import preview_page, render_chapter
+from wxpub.core.render.samples import sample_chapter
 
 
 def png() -> bytes:

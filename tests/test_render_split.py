@@ -6,11 +6,11 @@ import dataclasses
 
 import pytest
 
-from wxpub.content import Chapter, Point
-from wxpub.lint import lint_message
-from wxpub.render import MAX_BODY_CHARS, render_chapter, render_installments
-from wxpub.render.samples import SERIES, sample_chapter
-from wxpub.render.titles import make_title, part_labels
+from wxpub.core.content import Chapter, Point
+from wxpub.core.lint import lint_message
+from wxpub.core.render import MAX_BODY_CHARS, render_chapter, render_installments
+from wxpub.core.render.samples import SERIES, sample_chapter
+from wxpub.core.render.titles import make_title, part_labels
 
 
 def long_chapter(cases: int = 10, factor: int = 2) -> Chapter:

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from wxpub import migrate
+from wxpub.infra import migrate
 from wxpub.cli import main
-from wxpub.clock import FrozenClock
-from wxpub.runtime import Runtime
+from wxpub.infra.clock import FrozenClock
+from wxpub.infra.runtime import Runtime
 from wxpub.sandbox.testing import SandboxServer
 from wxpub.stats.dates import BEIJING
 from wxpub.stats.testing import follow_sandbox, move_sandbox_to, publish, record_release, sandbox_now

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from wxpub import migrate
-from wxpub.clock import FrozenClock
+from wxpub.infra import migrate
+from wxpub.infra.clock import FrozenClock
 from wxpub.models import Release, StatArticle, StatArticleDaily, StatBizDaily, StatPull
-from wxpub.runtime import Runtime
+from wxpub.infra.runtime import Runtime
 from wxpub.sandbox.testing import SandboxServer
 from wxpub.stats import ingest, pull
 from wxpub.stats.dates import BEIJING, MAX_SPAN

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from wxpub import publish
+from wxpub.publishing import pipeline as publish
 from wxpub.stats import pull
 from wxpub.stats.show import articles_document
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from wxpub.errors import WxpubError
+from wxpub.core.errors import WxpubError
 from wxpub.wechat.errors import (ERRCODES, PermanentWeChatError, TokenError, TransientWeChatError,
                                  WeChatError, error_for, raise_for_body)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from wxpub.secretbox import SecretBox, SecretBoxError
+from wxpub.infra.secretbox import SecretBox, SecretBoxError
 
 
 def test_round_trip_and_ciphertext_hides_the_value():

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from wxpub.clock import FrozenClock
+from wxpub.infra.clock import FrozenClock
 from wxpub.models import AccessToken
 from wxpub.sandbox.testing import SandboxServer
 from wxpub.wechat import WeChat

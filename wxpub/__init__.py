@@ -1,30 +1,25 @@
 """wxpub: publishing backend for a government WeChat official account.
 
-``create_app()`` builds the Flask web app (dashboard, JSON API, WeChat callback). Nothing connects,
-starts threads or logs at import time.
+Packages, from the inside out::
+
+    core/        pure: content, importers, render, lint, plans, release states, errors
+    infra/       settings, runtime, clock, database, migrations, secret box
+    models/      the ORM tables
+    library/ editorial/ releases/ publishing/ notify/ stats/ staff/   domain services
+    wechat/ sandbox/                                                  adapters
+    web/ worker/ cli/                                                 process roles
+
+``create_app()`` builds the Flask web app. Nothing connects, starts threads or logs at import time,
+and importing ``wxpub`` (or ``wxpub.core``) loads neither Flask, an ORM session nor APScheduler.
 """
 
 from __future__ import annotations
 
-from flask import Flask
-
 __version__ = "0.1.0"
 
 
-def create_app(settings=None, *, runtime=None, clock=None) -> Flask:
-    """The web app factory: one ``init_app`` per subsystem, settings validated first."""
-    from .runtime import Runtime
-    from .config import Settings
+def create_app(settings=None, *, runtime=None, clock=None):
+    """The web app factory (``wxpub.web.app.create_app``)."""
+    from wxpub.web.app import create_app as build
 
-    if runtime is None:
-        settings = settings or Settings.from_env()
-        runtime = Runtime.from_settings(settings, clock=clock)
-    app = Flask(__name__, instance_path=str(runtime.settings.instance_path))
-    app.config["SECRET_KEY"] = runtime.settings.secret_key
-    app.config["JSON_AS_ASCII"] = False
-    app.json.ensure_ascii = False
-    app.extensions["wxpub"] = runtime
-
-    from .web import init_app as init_web
-    init_web(app)
-    return app
+    return build(settings, runtime=runtime, clock=clock)

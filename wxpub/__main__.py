@@ -1,5 +1,5 @@
 """``python -m wxpub`` is the ``wxpub`` command."""
 
-from .cli import main
+from wxpub.cli import main
 
 main()

@@ -1,5 +1,4 @@
 """WSGI entry point for gunicorn (``gunicorn wxpub.wsgi:app``)."""
 
-from . import create_app
-
+from wxpub import create_app
 app = create_app()

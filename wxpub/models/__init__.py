@@ -1,12 +1,12 @@
 """SQLAlchemy 2.0 typed models, one module per area; import them from here."""
 
-from .base import Base, UTCDateTime, utcnow
-from .library import Case, CaseVersion, Chapter, MediaFile, Series
-from .people import ROLES, Alert, AuditEntry, User
-from .publishing import (AccessToken, Account, Approval, Article, CallbackEvent, Message,
+from wxpub.models.base import Base, UTCDateTime, utcnow
+from wxpub.models.library import Case, CaseVersion, Chapter, MediaFile, Series
+from wxpub.models.people import ROLES, Alert, AuditEntry, User
+from wxpub.models.publishing import (AccessToken, Account, Approval, Article, CallbackEvent, Message,
                          MessageVersion,
                          PublishAttempt, Release, UploadedMedia)
-from .stats import StatArticle, StatArticleDaily, StatBizDaily, StatPull
+from wxpub.models.stats import StatArticle, StatArticleDaily, StatBizDaily, StatPull
 
 __all__ = [
     "Base", "UTCDateTime", "utcnow",

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
+from wxpub.models.base import Base, utcnow
 
 
 class Series(Base):
@@ -66,7 +66,7 @@ class Case(Base):
 
 
 class CaseVersion(Base):
-    """One immutable state of a case's content (``wxpub.content.Case.content_dict()``)."""
+    """One immutable state of a case's content (``wxpub.core.content.Case.content_dict()``)."""
 
     __tablename__ = "case_versions"
     __table_args__ = (UniqueConstraint("case_id", "version"),)

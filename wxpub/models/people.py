@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from wxpub.models.base import Base, utcnow
 
 ROLES = ("editor", "reviewer", "approver", "admin")
 

@@ -2,13 +2,13 @@
 
 Import-light on purpose: nothing starts until `create_sandbox_app` or the `sandbox` command runs.
 """
-from .config import SandboxConfig, SandboxConfigError
+from wxpub.sandbox.config import SandboxConfig, SandboxConfigError
 
 __all__ = ["SandboxConfig", "SandboxConfigError", "create_sandbox_app"]
 
 
 def create_sandbox_app(config: SandboxConfig | None = None):
     """Build the sandbox Flask app (see wxpub.sandbox.app.create_sandbox_app)."""
-    from .app import create_sandbox_app as _create
+    from wxpub.sandbox.app import create_sandbox_app as _create
 
     return _create(config)

@@ -7,12 +7,12 @@ from flask import Flask
 from werkzeug.http import http_date
 from werkzeug.serving import WSGIRequestHandler, BaseWSGIServer, make_server
 
-from . import control, draft, freepublish, gateway, mass, material, tokens
-from .config import SandboxConfig
-from .faults import FaultMiddleware
-from .jobs import Worker
-from .state import SandboxState
-from .wire import make_json
+from wxpub.sandbox import control, draft, freepublish, gateway, mass, material, tokens
+from wxpub.sandbox.config import SandboxConfig
+from wxpub.sandbox.faults import FaultMiddleware
+from wxpub.sandbox.jobs import Worker
+from wxpub.sandbox.state import SandboxState
+from wxpub.sandbox.wire import make_json
 
 STATE_KEY = "wxpub_sandbox"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .config import ACCOUNT_TYPES, SandboxConfig, SandboxConfigError
+from wxpub.sandbox.config import ACCOUNT_TYPES, SandboxConfig, SandboxConfigError
 
 _D = SandboxConfig.__dataclass_fields__
 
@@ -34,7 +34,7 @@ def _default(name: str):
               show_default=True, help="“慢响应”故障的停顿秒数")
 def sandbox(**options) -> None:
     """Validate the options, print every effective setting and serve until interrupted."""
-    from .app import make_sandbox_server
+    from wxpub.sandbox.app import make_sandbox_server
 
     try:
         config = SandboxConfig(**options)

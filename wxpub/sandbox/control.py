@@ -8,9 +8,9 @@ from dataclasses import asdict
 
 from flask import Blueprint, Response, abort, request
 
-from .jobs import finish_due_jobs
-from .state import SandboxState
-from .wire import ERRMSG, make_json, state
+from wxpub.sandbox.jobs import finish_due_jobs
+from wxpub.sandbox.state import SandboxState
+from wxpub.sandbox.wire import ERRMSG, make_json, state
 
 bp = Blueprint("sandbox_control", __name__)
 

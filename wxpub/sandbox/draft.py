@@ -16,10 +16,10 @@ from typing import Any
 
 from flask import Blueprint
 
-from .material import find_permanent
-from .sanitize import plain_text, sanitize_content
-from .state import Draft, SandboxState
-from .wire import WeChatError, as_int, json_body, wechat_endpoint
+from wxpub.sandbox.material import find_permanent
+from wxpub.sandbox.sanitize import plain_text, sanitize_content
+from wxpub.sandbox.state import Draft, SandboxState
+from wxpub.sandbox.wire import WeChatError, as_int, json_body, wechat_endpoint
 
 bp = Blueprint("sandbox_draft", __name__)
 

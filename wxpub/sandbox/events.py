@@ -12,8 +12,8 @@ from xml.sax.saxutils import escape
 
 import requests
 
-from .crypto import MessageCrypto, sha1_signature
-from .state import Job, SandboxState
+from wxpub.sandbox.crypto import MessageCrypto, sha1_signature
+from wxpub.sandbox.state import Job, SandboxState
 
 MPHELPER_OPENID = "oSandbox_mphelper_0000000000"  # 28 chars, like a real openid
 TIMEOUT = 5.0

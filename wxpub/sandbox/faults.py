@@ -11,7 +11,7 @@ import struct
 import time
 from typing import Any, Callable, Iterable
 
-from .state import SandboxState
+from wxpub.sandbox.state import SandboxState
 
 ENVIRON_KEY = "wxpub.sandbox.fault"
 KINDS = ("busy", "http502", "slow", "reset")

@@ -9,8 +9,8 @@ import importlib
 
 from flask import Blueprint
 
-from .state import SandboxState
-from .wire import WeChatError, json_body, wechat_endpoint
+from wxpub.sandbox.state import SandboxState
+from wxpub.sandbox.wire import WeChatError, json_body, wechat_endpoint
 
 bp = Blueprint("sandbox_datacube_gateway", __name__)
 MODULE = "wxpub.sandbox.datacube"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 
-from . import events
-from .state import Job, PublishedArticle, SandboxState
+from wxpub.sandbox import events
+from wxpub.sandbox.state import Job, PublishedArticle, SandboxState
 
 ARTICLE_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 

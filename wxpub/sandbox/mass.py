@@ -14,10 +14,10 @@ from datetime import timedelta
 
 from flask import Blueprint
 
-from .draft import find_draft
-from .jobs import finish_due_jobs
-from .state import SHANGHAI, Job, SandboxState
-from .wire import WeChatError, as_int, json_body, wechat_endpoint
+from wxpub.sandbox.draft import find_draft
+from wxpub.sandbox.jobs import finish_due_jobs
+from wxpub.sandbox.state import SHANGHAI, Job, SandboxState
+from wxpub.sandbox.wire import WeChatError, as_int, json_body, wechat_endpoint
 
 bp = Blueprint("sandbox_mass", __name__)
 

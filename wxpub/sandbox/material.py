@@ -10,8 +10,8 @@ import json
 
 from flask import Blueprint, Response, request
 
-from .state import Material, SandboxState
-from .wire import WeChatError, as_int, json_body, wechat_endpoint
+from wxpub.sandbox.state import Material, SandboxState
+from wxpub.sandbox.wire import WeChatError, as_int, json_body, wechat_endpoint
 
 bp = Blueprint("sandbox_material", __name__)
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .config import SandboxConfig
+from wxpub.sandbox.config import SandboxConfig
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

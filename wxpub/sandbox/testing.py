@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from .config import SandboxConfig
+from wxpub.sandbox.config import SandboxConfig
 
 
 class SandboxServer:
@@ -27,7 +27,7 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> "SandboxServer":
-        from .app import create_sandbox_app, make_sandbox_server, sandbox_state
+        from wxpub.sandbox.app import create_sandbox_app, make_sandbox_server, sandbox_state
 
         self.app = create_sandbox_app(self.config)
         self.state = sandbox_state(self.app)
@@ -39,7 +39,7 @@ class SandboxServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        from .app import stop_sandbox_app
+        from wxpub.sandbox.app import stop_sandbox_app
 
         self._server.shutdown()
         self._server.server_close()

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from flask import Blueprint, request
 
-from .state import SandboxState, Token
-from .wire import WeChatError, json_body, wechat_endpoint
+from wxpub.sandbox.state import SandboxState, Token
+from wxpub.sandbox.wire import WeChatError, json_body, wechat_endpoint
 
 bp = Blueprint("sandbox_tokens", __name__)
 

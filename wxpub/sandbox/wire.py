@@ -12,8 +12,8 @@ from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, request
 
-from . import faults
-from .state import SandboxState
+from wxpub.sandbox import faults
+from wxpub.sandbox.state import SandboxState
 
 ERRMSG = {
     -1: "system error",
@@ -155,7 +155,7 @@ def _run_call(fn: Callable, methods: tuple[str, ...], auth: bool, kwargs: dict) 
         if request.method not in methods:
             raise WeChatError(43002 if "POST" in methods else 43001)
         if auth:
-            from .tokens import check_access_token
+            from wxpub.sandbox.tokens import check_access_token
 
             check_access_token(st, request.args.get("access_token"))
         result = fn(st, **kwargs)

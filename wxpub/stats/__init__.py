@@ -11,7 +11,7 @@ from __future__ import annotations
 
 def pull(runtime, since=None, progress=None):
     """Pull WeChat statistics (see ``wxpub.stats.ingest.pull``); the scheduler's daily job."""
-    from .ingest import pull as _pull
+    from wxpub.stats.ingest import pull as _pull
     return _pull(runtime, since=since, progress=progress)
 
 

@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ..clock import format_local
+from wxpub.infra.clock import format_local
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Callable
 
-from ..errors import WxpubError
-from ..wechat.errors import PermanentWeChatError, TransientWeChatError
-from . import parse, store
-from .dates import (MAX_SPAN, REVISION_DAYS, chunks, clamp_first, days_between, last_pullable_day,
+from wxpub.core.errors import WxpubError
+from wxpub.wechat.errors import PermanentWeChatError, TransientWeChatError
+from wxpub.stats import parse, store
+from wxpub.stats.dates import (MAX_SPAN, REVISION_DAYS, chunks, clamp_first, days_between, last_pullable_day,
                     legacy_is_final)
 
 Progress = Callable[[int, int, str], None]
@@ -263,7 +263,7 @@ def pull(runtime, since: date | None = None, progress: Progress | None = None, *
     raises ``StatsPullError`` when WeChat refuses for good or keeps failing.
     """
     if wechat is None:
-        from ..wechat import WeChat
+        from wxpub.wechat import WeChat
         wechat = WeChat(runtime.settings, runtime.db, clock=runtime.clock)
     # "Yesterday" is WeChat's yesterday: its clock decides which days have statistics (a server
     # whose clock runs ahead would otherwise ask for a day WeChat calls today and get 61501).

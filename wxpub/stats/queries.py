@@ -13,9 +13,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..models import (Article, Case, Chapter, Release, Series, StatArticle, StatArticleDaily,
+from wxpub.models import (Article, Case, Chapter, Release, Series, StatArticle, StatArticleDaily,
                       StatBizDaily, StatPull)
-from .dates import BEIJING
+from wxpub.stats.dates import BEIJING
 
 UNLINKED = "未关联发布记录"
 FIGURES = ("read_user", "share_user", "collection_user", "zaikan_user")

@@ -7,9 +7,9 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clock import format_local
-from ..models import StatArticleDaily
-from . import queries as q
+from wxpub.infra.clock import format_local
+from wxpub.models import StatArticleDaily
+from wxpub.stats import queries as q
 
 
 def articles_document(session: Session) -> dict:

@@ -12,7 +12,7 @@ from typing import Iterable
 from sqlalchemy import Text, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Account, Article, Release, StatArticle, StatArticleDaily, StatBizDaily, StatPull
+from wxpub.models import Account, Article, Release, StatArticle, StatArticleDaily, StatBizDaily, StatPull
 
 ARTICLE_FIGURES = ("title", "content_url", "publish_date", "publish_type", "read_user", "share_user",
                    "collection_user", "zaikan_user", "like_user", "comment_count",
@@ -57,7 +57,7 @@ def upsert(session: Session, model, rows: list[dict], keys: tuple[str, ...],
 
 def ensure_articles(session: Session, msgids: Iterable[str]) -> None:
     """Create bare ``StatArticle`` rows for msgids seen only in daily figures (keeps FKs valid)."""
-    from .parse import split_msgid
+    from wxpub.stats.parse import split_msgid
 
     rows = []
     for msgid in sorted(set(msgids)):
@@ -127,7 +127,7 @@ def final_days(session: Session, endpoint: str, first: date, last: date,
                with_rows: bool = False) -> set[date]:
     """Days in [first, last] for which ``endpoint`` already gave a final (not delayed) answer
     (only answers that listed something when ``with_rows``)."""
-    from .dates import days_between
+    from wxpub.stats.dates import days_between
 
     done: set[date] = set()
     query = (select(StatPull.begin_date, StatPull.end_date)
@@ -143,7 +143,7 @@ def final_days(session: Session, endpoint: str, first: date, last: date,
 
 def delayed_days(session: Session, endpoint: str) -> set[date]:
     """Days whose last answer from ``endpoint`` was provisional and never became final."""
-    from .dates import days_between
+    from wxpub.stats.dates import days_between
 
     pending: set[date] = set()
     for begin, end in session.execute(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound
-from . import queries as q
-from .exports import Column as C
-from .exports import Table
+from wxpub.core.errors import NotFound
+from wxpub.stats import queries as q
+from wxpub.stats.exports import Column as C
+from wxpub.stats.exports import Table
 
 FIG_COLUMNS = [C("read_user", "阅读人数", "int"), C("share_user", "分享人数", "int"),
                C("collection_user", "收藏人数", "int"), C("zaikan_user", "在看人数", "int")]

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ..models import (Account, Article, Case, Chapter, Message, MessageVersion, Release, Series)
+from wxpub.models import (Account, Article, Case, Chapter, Message, MessageVersion, Release, Series)
 
 
 @dataclass
@@ -35,7 +35,7 @@ def sandbox_now(sandbox) -> datetime:
 
 def move_sandbox_to(sandbox, hour: int, minute: int = 0, days: int = 0) -> datetime:
     """Advance the sandbox clock to the next hh:mm Beijing time (plus ``days``); returns it."""
-    from .dates import BEIJING
+    from wxpub.stats.dates import BEIJING
     now = sandbox_now(sandbox).astimezone(BEIJING)
     target = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
     if target <= now:
@@ -56,7 +56,7 @@ def publish(wx, sandbox, titles: list[str], *, mass: bool = False, cover: str | 
             key: str = "") -> Sent:
     """Draft ``titles`` as one message, freepublish (or mass send) it and wait for completion."""
     if cover is None:
-        from ..sandbox.testing import jpeg_bytes
+        from wxpub.sandbox.testing import jpeg_bytes
         cover = wx.material.add_image(jpeg_bytes(90, 50))["media_id"]
     articles = [{"title": t, "author": "新政服", "digest": "案例展示", "thumb_media_id": cover,
                  "content": f"<p>{t}：一是……二是……三是……</p>"} for t in titles]

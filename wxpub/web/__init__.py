@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, jsonify
 
-from ..errors import WxpubError
+from wxpub.core.errors import WxpubError
 
 
 def runtime():
@@ -14,7 +14,7 @@ def runtime():
 
 def init_app(app: Flask) -> None:
     """Register every blueprint and the error mapping of the JSON API."""
-    from . import health
+    from wxpub.web import health
     app.register_blueprint(health.bp)
     for name in ("auth", "api", "callback", "dashboard", "preview"):
         module = _optional(name)

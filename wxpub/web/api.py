@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, request
 
-from .. import library
-from ..users import ROLE_NAMES, has_role
-from ..errors import ValidationError
-from . import db_session, runtime
+from wxpub.library import service as library
+from wxpub.staff.users import ROLE_NAMES, has_role
+from wxpub.core.errors import ValidationError
+from wxpub.web import db_session, runtime
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -12,9 +12,9 @@ from flask_wtf.csrf import CSRFProtect
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from .. import users
-from ..models import User
-from . import db_session, runtime
+from wxpub.staff import users
+from wxpub.models import User
+from wxpub.web import db_session, runtime
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

@@ -13,10 +13,10 @@ import logging
 from flask import Blueprint, Flask, Response, request
 from sqlalchemy.exc import IntegrityError
 
-from .. import outcomes
-from ..models import CallbackEvent
-from ..wechat import CallbackCrypto, CallbackError, parse_event
-from . import db_session, runtime
+from wxpub.publishing import outcomes
+from wxpub.models import CallbackEvent
+from wxpub.wechat import CallbackCrypto, CallbackError, parse_event
+from wxpub.web import db_session, runtime
 
 bp = Blueprint("callback", __name__)
 log = logging.getLogger("wxpub.callback")
@@ -76,7 +76,7 @@ def receive():
 
 def init_app(app: Flask) -> None:
     """Register the callback (exempt from CSRF: WeChat signs its requests instead)."""
-    from .auth import csrf
+    from wxpub.web.auth import csrf
     csrf.exempt(bp)
     app.register_blueprint(bp)
 

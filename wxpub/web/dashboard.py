@@ -16,11 +16,11 @@ from datetime import timedelta
 from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request
 from flask_login import login_required
 
-from ..clock import format_local
-from ..errors import ValidationError
-from ..stats import charts, exports, queries, tables
-from ..stats.dates import beijing_today
-from . import db_session, runtime
+from wxpub.infra.clock import format_local
+from wxpub.core.errors import ValidationError
+from wxpub.stats import charts, exports, queries, tables
+from wxpub.stats.dates import beijing_today
+from wxpub.web import db_session, runtime
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 TREND_DAYS = 60

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template_string
 from sqlalchemy import text
 
-from .. import migrate
-from . import runtime
+from wxpub.infra import migrate
+from wxpub.web import runtime
 
 bp = Blueprint("health", __name__)
 

@@ -6,10 +6,10 @@ from flask import Blueprint, Flask, Response, abort, render_template, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
-from .. import compose
-from ..models import Chapter, MediaFile, Message, MessageVersion, Series
-from ..render import preview_page
-from . import db_session
+from wxpub.editorial import compose
+from wxpub.models import Chapter, MediaFile, Message, MessageVersion, Series
+from wxpub.core.render import preview_page
+from wxpub.web import db_session
 
 bp = Blueprint("preview", __name__, url_prefix="/preview")
 

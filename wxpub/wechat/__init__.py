@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import requests
 
-from wxpub.clock import Clock
-from wxpub.secretbox import SecretBox
+from wxpub.infra.clock import Clock
+from wxpub.infra.secretbox import SecretBox
 
-from .callback import CallbackCrypto, CallbackError, parse_event
-from .client import WxClient
-from .errors import PermanentWeChatError, TokenError, TransientWeChatError, WeChatError
-from .token_stores import DatabaseTokenStore, RedisTokenStore, TokenStore
-from .tokens import SharedAccessToken, TokenFetcher
-from .transport import install_log_redaction
+from wxpub.wechat.callback import CallbackCrypto, CallbackError, parse_event
+from wxpub.wechat.client import WxClient
+from wxpub.wechat.errors import PermanentWeChatError, TokenError, TransientWeChatError, WeChatError
+from wxpub.wechat.token_stores import DatabaseTokenStore, RedisTokenStore, TokenStore
+from wxpub.wechat.tokens import SharedAccessToken, TokenFetcher
+from wxpub.wechat.transport import install_log_redaction
 
 __all__ = ["WeChat", "WeChatError", "TransientWeChatError", "PermanentWeChatError", "TokenError",
            "CallbackCrypto", "CallbackError", "parse_event", "SharedAccessToken"]
@@ -62,7 +62,7 @@ class WeChat:
     def server_now(self):
         """WeChat's own current time (from the ``Date`` header of its answers; one cheap call if
         none was seen yet). What "today" means for WeChat decides which statistics exist."""
-        from .transport import server_now
+        from wxpub.wechat.transport import server_now
         now = server_now(self._http)
         if now is None:
             self.draft.count()

@@ -16,7 +16,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import WeChatSigner
 
-from wxpub.errors import WxpubError
+from wxpub.core.errors import WxpubError
 
 
 class CallbackError(WxpubError):

@@ -21,10 +21,10 @@ from pathlib import Path
 import requests
 from wechatpy import WeChatClient
 
-from . import transport
-from .api import WxDataCube, WxDraft, WxFreePublish, WxMass, WxMaterial, WxMedia
-from .errors import TOKEN_ERRCODES, TokenError, explain, raise_for_body
-from .tokens import SharedAccessToken
+from wxpub.wechat import transport
+from wxpub.wechat.api import WxDataCube, WxDraft, WxFreePublish, WxMass, WxMaterial, WxMedia
+from wxpub.wechat.errors import TOKEN_ERRCODES, TokenError, explain, raise_for_body
+from wxpub.wechat.tokens import SharedAccessToken
 
 _MAGIC = ((b"\xff\xd8", "jpg"), (b"\x89PNG", "png"), (b"GIF8", "gif"), (b"BM", "bmp"))
 

@@ -2,7 +2,7 @@
 
 ::
 
-    WxpubError (wxpub.errors)
+    WxpubError (wxpub.core.errors)
     └── WeChatError                 errcode, errmsg, endpoint, explanation (Chinese), body
         ├── TransientWeChatError    retry later with backoff: -1, 45011, 45066, HTTP 5xx, timeouts,
         │                           connection resets; ``maybe_applied`` says whether the call may
@@ -23,7 +23,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-from wxpub.errors import WxpubError
+from wxpub.core.errors import WxpubError
 
 #: errcodes that mean "this access token is not (or no longer) accepted": refresh once and retry.
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})

@@ -1,14 +1,14 @@
 """Helpers for tests, demos and benchmarks that run the adapter against a local sandbox.
 
 ``SANDBOX_ACCOUNT`` names the credentials explicitly for ``SandboxServer``: they are the development
-defaults of ``wxpub.config``, which are the sandbox's own defaults, so tests keep working if either
+defaults of ``wxpub.infra.config``, which are the sandbox's own defaults, so tests keep working if either
 default changes.
 """
 
 from __future__ import annotations
 
-from wxpub.config import DEV_AES_KEY, DEV_APPID, DEV_APPSECRET, DEV_TOKEN, Settings
-from wxpub.db import Database
+from wxpub.infra.config import DEV_AES_KEY, DEV_APPID, DEV_APPSECRET, DEV_TOKEN, Settings
+from wxpub.infra.db import Database
 from wxpub.models import Base
 
 SANDBOX_ACCOUNT = {"appid": DEV_APPID, "secret": DEV_APPSECRET, "token": DEV_TOKEN,

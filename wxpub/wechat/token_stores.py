@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from wxpub.clock import UTC
-from wxpub.db import Database
+from wxpub.infra.clock import UTC
+from wxpub.infra.db import Database
 from wxpub.models import AccessToken
 
 

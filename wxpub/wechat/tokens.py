@@ -1,7 +1,7 @@
 """The access token shared by every wxpub process, refreshed by one process at a time.
 
 ``SharedAccessToken.get()`` answers from a small in-process cache, then from the store (database
-or Redis, encrypted with ``wxpub.secretbox``). When fewer than ``margin`` seconds remain, the
+or Redis, encrypted with ``wxpub.infra.secretbox``). When fewer than ``margin`` seconds remain, the
 process that wins the store's refresh lease fetches a new token; the others poll the store for a
 bounded time. ``invalidate(token)`` after 40001/40014/42001 marks exactly that token stale, so the
 next ``get()`` refreshes once no matter how many processes saw the rejection.
@@ -23,12 +23,12 @@ from datetime import datetime, timedelta
 
 import requests
 
-from wxpub.clock import Clock
-from wxpub.secretbox import SecretBox, SecretBoxError
+from wxpub.infra.clock import Clock
+from wxpub.infra.secretbox import SecretBox, SecretBoxError
 
-from . import transport
-from .errors import TransientWeChatError, WeChatError, raise_for_body
-from .token_stores import TokenRecord, TokenStore
+from wxpub.wechat import transport
+from wxpub.wechat.errors import TransientWeChatError, WeChatError, raise_for_body
+from wxpub.wechat.token_stores import TokenRecord, TokenStore
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from .errors import PermanentWeChatError, TransientWeChatError
+from wxpub.wechat.errors import PermanentWeChatError, TransientWeChatError
 
 OFFICIAL_HOST = "https://api.weixin.qq.com"
 _OFFICIAL_PREFIXES = ("https://api.weixin.qq.com", "http://api.weixin.qq.com")

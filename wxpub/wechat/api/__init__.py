@@ -5,10 +5,10 @@ the few old ones wxpub needs, so every answer is the plain dict WeChat sent, wit
 ``msg_id`` and ``msg_data_id`` normalised to strings.
 """
 
-from .datacube import WxDataCube
-from .draft import WxDraft
-from .freepublish import WxFreePublish
-from .mass import WxMass
-from .material import WxMaterial, WxMedia
+from wxpub.wechat.api.datacube import WxDataCube
+from wxpub.wechat.api.draft import WxDraft
+from wxpub.wechat.api.freepublish import WxFreePublish
+from wxpub.wechat.api.mass import WxMass
+from wxpub.wechat.api.material import WxMaterial, WxMedia
 
 __all__ = ["WxDataCube", "WxDraft", "WxFreePublish", "WxMass", "WxMaterial", "WxMedia"]

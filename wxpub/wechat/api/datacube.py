@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wechatpy.client.api.base import BaseWeChatAPI
 
-from ._ids import as_day
+from wxpub.wechat.api._ids import as_day
 
 
 class WxDataCube(BaseWeChatAPI):

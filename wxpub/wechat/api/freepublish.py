@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wechatpy.client.api.base import BaseWeChatAPI
 
-from ._ids import as_id, normalise_ids
+from wxpub.wechat.api._ids import as_id, normalise_ids
 
 #: publish_status values of ``freepublish/get`` and PUBLISHJOBFINISH (reference §4.2).
 PUBLISH_STATUS = {0: "成功", 1: "发布中", 2: "原创声明失败", 3: "常规失败", 4: "平台审核不通过",

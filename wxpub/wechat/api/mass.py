@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wechatpy.client.api.base import BaseWeChatAPI
 
-from ._ids import as_id, normalise_ids
+from wxpub.wechat.api._ids import as_id, normalise_ids
 
 
 class WxMass(BaseWeChatAPI):

@@ -1,0 +1,244 @@
+"""``wxpub demo``: the whole story on embedded defaults, for a fresh machine and for staff training.
+
+1. a fresh SQLite database under ``instance/demo/`` and the WeChat sandbox on loopback;
+2. the sample cases of ``articles/`` imported and rendered; a demo user who approves them;
+3. a demo plan that releases the four chapters a few seconds apart, applied and approved;
+4. the scheduler and the web app as separate processes: the chapters go out to the sandbox;
+5. the sandbox clock moved on three days, statistics pulled, the dashboard served.
+
+Ctrl-C (or SIGTERM) stops every process the demo started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import requests
+
+from wxpub.library import service as library
+
+from wxpub.infra import migrate
+
+from wxpub.releases import service as releases
+
+from wxpub.library import sources
+
+from wxpub.staff import users
+from wxpub.infra.config import Settings
+from wxpub.infra.runtime import Runtime
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEMO_USER, DEMO_PASSWORD = "demo", "demo-pass-2023"
+SERIES = "2023年度滨海新区优化营商环境创新实践案例展示"
+CHAPTERS = ("市场环境", "政务环境", "法治环境", "人文环境")
+
+
+def say(text: str) -> None:
+    """Progress for the person watching (standard error, so output stays clean)."""
+    print(text, file=sys.stderr, flush=True)
+
+
+def port_or_free(host: str, wanted: int) -> int:
+    """``wanted`` if it is free, else any free port."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, wanted))
+            return wanted
+        except OSError:
+            pass
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+class Demo:
+    """Runs the demo; ``close()`` stops everything it started."""
+
+    def __init__(self, root: Path, *, host: str, web_port: int, sandbox_port: int, gap: int,
+                 lead: int = 20):
+        self.root, self.host, self.gap, self.lead = root, host, gap, lead
+        self.instance = root / "instance" / "demo"
+        self.web_port = port_or_free(host, web_port)
+        self.sandbox_port = port_or_free(host, sandbox_port)
+        self.sandbox_url = f"http://{host}:{self.sandbox_port}"
+        self.web_url = f"http://{host}:{self.web_port}"
+        self.children: list[subprocess.Popen] = []
+        self.env = {**os.environ,
+                    "WXPUB_ENV": "development",
+                    "WXPUB_INSTANCE_PATH": str(self.instance),
+                    "WXPUB_DATABASE_URL": f"sqlite:///{self.instance / 'wxpub-demo.sqlite3'}",
+                    "WXPUB_WECHAT_API_URL": self.sandbox_url,
+                    "WXPUB_CONFIRM_WAIT": "5", "PYTHONUNBUFFERED": "1"}
+        for name in ("WXPUB_APPID", "WXPUB_APPSECRET", "WXPUB_TOKEN", "WXPUB_ENCODING_AES_KEY",
+                     "WXPUB_CLOCK_OFFSET", "WXPUB_REDIS_URL"):
+            self.env.pop(name, None)  # the sandbox's own credentials and the real clock
+
+    # -- processes -----------------------------------------------------------------------------------
+    def spawn(self, name: str, *args: str, env: dict | None = None) -> subprocess.Popen:
+        log = open(self.instance / f"{name}.log", "a", encoding="utf-8")
+        proc = subprocess.Popen([sys.executable, "-m", "wxpub", *args], env=env or self.env,
+                                stdout=log, stderr=subprocess.STDOUT, cwd=self.root)
+        proc.wxpub_name = name
+        self.children.append(proc)
+        return proc
+
+    def stop(self, proc: subprocess.Popen) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc in self.children:
+            self.children.remove(proc)
+
+    def close(self) -> None:
+        for proc in list(self.children):
+            self.stop(proc)
+
+    def wait_http(self, url: str, what: str, timeout: float = 30) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                requests.get(url, timeout=1)
+                return
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError(f"{what}没有启动，日志见 {self.instance}")
+
+    # -- the story -----------------------------------------------------------------------------------
+    def runtime(self, offset: float = 0.0) -> Runtime:
+        values = {k[len("WXPUB_"):].lower(): v for k, v in self.env.items() if k.startswith("WXPUB_")}
+        if offset:
+            values["clock_offset"] = offset
+        return Runtime.from_settings(Settings.from_mapping(values))
+
+    def prepare(self) -> Runtime:
+        self.instance.mkdir(parents=True, exist_ok=True)
+        for old in self.instance.glob("wxpub-demo.sqlite3*"):
+            old.unlink()
+        rt = self.runtime()
+        migrate.upgrade(rt.db)
+        say(f"① 新建演示数据库：{rt.settings.database_url}")
+        self.spawn("sandbox", "sandbox", "--host", self.host, "--port", str(self.sandbox_port),
+                   "--callback-url", f"{self.web_url}/wechat/callback", "--publish-delay", "2")
+        self.wait_http(f"{self.sandbox_url}/sandbox/clock", "微信沙箱")
+        say(f"② 微信沙箱已启动：{self.sandbox_url}")
+        self.spawn("web", "serve", "--host", self.host, "--port", str(self.web_port))
+        self.wait_http(f"{self.web_url}/healthz", "网页服务")
+        now = rt.clock.now()
+        with rt.db.session() as session:
+            units = sources.discover([str(self.root / "articles")])
+            report = library.apply_import(session, [sources.load(u) for u in units], now=now,
+                                          actor="demo")
+            say(f"③ 导入 articles/：{len(report.outcomes)} 个案例（新建 {report.count('created')}）")
+            users.create_user(session, DEMO_USER, DEMO_PASSWORD, "admin", now=now,
+                              display_name="演示管理员", actor="demo")
+        return rt
+
+    def plan(self, rt: Runtime) -> list[int]:
+        start = (rt.clock.now() + timedelta(seconds=self.lead)).astimezone(SHANGHAI).replace(microsecond=0)
+        path = self.instance / "demo-plan.yaml"
+        path.write_text(
+            "# 演示计划：四个篇章相隔几秒依次发布（由 wxpub demo 生成）\n"
+            f"series: {SERIES}\naccount: 新政服\nmode: publish\ntimezone: Asia/Shanghai\n"
+            f"start: {start.isoformat()}\ninterval: {self.gap}s\nchapters:\n"
+            + "".join(f"  - {name}\n" for name in CHAPTERS), encoding="utf-8")
+        with rt.db.session() as session:
+            loaded = releases.load(session, path, now=rt.clock.now())
+            report = releases.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now(),
+                                         actor="demo")
+            ids = sorted(r.id for r in report.created + report.moved + report.unchanged)
+            releases.approve(session, ids, by="演示管理员", now=rt.clock.now())
+        say(f"④ 排版四个篇章并按计划 {path.name} 审批：首篇 {start:%H:%M:%S} 发布，之后每 {self.gap} 秒一篇")
+        return ids
+
+    def publish(self, rt: Runtime, ids: list[int], timeout: float = 180) -> None:
+        self.spawn("scheduler", "scheduler")
+        say("⑤ 调度进程已启动，等待发布……")
+        seen: dict[int, str] = {}
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with rt.db.session() as session:
+                rows = releases.listing(session, tz=SHANGHAI)
+            for row in rows:
+                if seen.get(row["id"]) != row["state"]:
+                    seen[row["id"]] = row["state"]
+                    url = f"  {row['article_urls'][0]}" if row["article_urls"] else ""
+                    say(f"   · {row['chapter']}：{releases.STATE_NAMES.get(row['state'], row['state'])}{url}")
+            if rows and all(r["state"] in ("published", "failed", "held", "canceled") for r in rows):
+                break
+            time.sleep(0.5)
+        else:
+            raise RuntimeError("发布超时，日志见 " + str(self.instance))
+
+    def statistics(self) -> tuple[Runtime, float]:
+        """Move the sandbox three days on (past 10:00, when figures are final) and pull them."""
+        clock = requests.get(f"{self.sandbox_url}/sandbox/clock", timeout=5).json()
+        now = datetime.fromisoformat(clock["now"])
+        target = (now.astimezone(SHANGHAI) + timedelta(days=3)).replace(hour=10, minute=30, second=0,
+                                                                          microsecond=0)
+        seconds = (target - now).total_seconds()
+        requests.post(f"{self.sandbox_url}/sandbox/clock", json={"advance_seconds": seconds}, timeout=5)
+        offset = (target - datetime.now(timezone.utc)).total_seconds()
+        rt = self.runtime(offset)
+        from wxpub.stats import pull
+        report = pull(rt)
+        say(f"⑥ 沙箱时间前进到 {target:%Y-%m-%d %H:%M}（北京时间），拉取阅读统计：{report.summary()}")
+        return rt, offset
+
+    def serve_with_offset(self, offset: float) -> None:
+        """Restart web and scheduler "three days later", in step with the sandbox."""
+        for proc in [p for p in self.children if p.wxpub_name in ("web", "scheduler")]:
+            self.stop(proc)
+        env = {**self.env, "WXPUB_CLOCK_OFFSET": str(offset)}
+        self.spawn("web", "serve", "--host", self.host, "--port", str(self.web_port), env=env)
+        self.spawn("scheduler", "scheduler", env=env)
+        self.wait_http(f"{self.web_url}/healthz", "网页服务")
+
+
+def run(root: Path, *, host: str = "127.0.0.1", web_port: int = 8000, sandbox_port: int = 8930,
+        gap: int = 5, once: bool = False) -> int:
+    """Run the demo; with ``once`` exit after the story instead of serving until Ctrl-C."""
+    demo = Demo(root, host=host, web_port=web_port, sandbox_port=sandbox_port, gap=gap)
+
+    def stop(signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # also when started with SIGINT ignored (a background job)
+    try:
+        rt = demo.prepare()
+        ids = demo.plan(rt)
+        demo.publish(rt, ids)
+        _rt, offset = demo.statistics()
+        demo.serve_with_offset(offset)
+        say("")
+        say(f"工作台：{demo.web_url}/dashboard/   登录：{DEMO_USER} / {DEMO_PASSWORD}")
+        say(f"文章预览：{demo.web_url}/preview/   微信沙箱：{demo.sandbox_url}/sandbox/calls")
+        print(f"{demo.web_url}/dashboard/", flush=True)
+        if once:
+            return 0
+        say("按 Ctrl-C 停止演示（将停止演示启动的所有进程）。")
+        while all(p.poll() is None for p in demo.children):
+            time.sleep(1)
+        broken = [p.wxpub_name for p in demo.children if p.poll() is not None]
+        say(f"进程意外退出：{', '.join(broken)}，日志见 {demo.instance}")
+        return 1
+    except KeyboardInterrupt:
+        say("\n正在停止演示……")
+        return 0
+    finally:
+        demo.close()
+
+
+__all__ = ["run", "Demo"]

@@ -1,0 +1,41 @@
+"""The ``wxpub`` command: one group, sub-commands registered from the modules of ``wxpub.cli``.
+
+Expected failures (``WxpubError``, bad settings) print a Chinese message to standard error and exit
+with status 2; nothing is left half-written because services commit only complete work.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from wxpub.infra.config import ConfigError
+from wxpub.core.errors import WxpubError
+
+class WxpubGroup(click.Group):
+    """A click group that turns our errors into clear messages and a non-zero exit."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (WxpubError, ConfigError) as error:
+            message = getattr(error, "message", None) or str(error)
+            click.echo(f"错误：{message}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=WxpubGroup)
+@click.version_option(package_name="wxpub")
+def main() -> None:
+    """wxpub —— 新政服公众号发布后台（案例库、排版、定时发布、阅读统计）。"""
+
+
+def _register_all() -> None:
+    from wxpub.cli import (articles, db, demo, library, releases, sandbox, scheduler, serve, stats,
+                           users)
+    for module in (db, serve, sandbox, library, articles, releases, scheduler, stats, users, demo):
+        module.register(main)
+
+
+_register_all()

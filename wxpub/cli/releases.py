@@ -1,0 +1,183 @@
+"""``wxpub plan show|apply FILE`` and ``wxpub release list|approve|cancel|retry``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from wxpub.core import plans
+
+from wxpub.releases import service as releases
+from wxpub.infra.clock import format_local
+from wxpub.models import Release
+from wxpub.cli.context import get_runtime
+
+
+def register(group: click.Group) -> None:
+    """Add the ``plan`` and ``release`` groups."""
+    group.add_command(plan)
+    group.add_command(release)
+
+
+@click.group()
+def plan() -> None:
+    """发布计划（schedules/ 下的 YAML 文件）。"""
+
+
+@plan.command("show")
+@click.argument("file", type=click.Path(dir_okay=False))
+def plan_show(file: str) -> None:
+    """显示计划排出的发布日历和检查结果（有错误时退出码为 1）。"""
+    rt = get_runtime()
+    with rt.db.session() as session:
+        loaded = releases.load(session, Path(file), now=rt.clock.now())
+    click.echo(plans.format_calendar(loaded.plan, loaded.releases, loaded.issues,
+                                     loaded.plan.timezone))
+    if loaded.errors:
+        sys.exit(1)
+
+
+@plan.command("apply")
+@click.argument("file", type=click.Path(dir_okay=False))
+def plan_apply(file: str) -> None:
+    """把计划落实为发布记录（可重复执行；已发布的不会变动）。"""
+    rt = get_runtime()
+    with rt.db.session() as session:
+        loaded = releases.load(session, Path(file), now=rt.clock.now())
+        if loaded.errors:
+            click.echo(plans.format_calendar(loaded.plan, loaded.releases, loaded.issues,
+                                             loaded.plan.timezone), err=True)
+            click.echo("计划有错误，未应用。", err=True)
+            sys.exit(2)
+        report = releases.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now())
+        for line in report.frozen:
+            click.echo(f"注意：{line}", err=True)
+        click.echo(f"计划已应用：新建 {len(report.created)}，改期 {len(report.moved)}，"
+                   f"未变 {len(report.unchanged)}，取消 {len(report.canceled)}。")
+        for issue in loaded.issues:
+            click.echo(f"提示：{issue.message}", err=True)
+        _print_table(session, rt.settings.tz, [r.id for r in report.created + report.moved + report.unchanged])
+
+
+def _print_table(session, tz, ids=None) -> None:
+    rows = releases.listing(session, tz=tz)
+    if ids is not None:
+        rows = [r for r in rows if r["id"] in ids]
+    for r in rows:
+        when = format_local(_parse(r["scheduled_at"]), tz)
+        click.echo(f"[{r['id']}] {when}  {r['chapter']}  {releases.MODE_NAMES.get(r['mode'], r['mode'])}  "
+                   f"{releases.STATE_NAMES.get(r['state'], r['state'])}"
+                   + (f"  {r['article_urls'][0]}" if r["article_urls"] else "")
+                   + (f"  （{r['error_message']}）" if r["error_message"] else ""))
+
+
+def _parse(value: str):
+    from datetime import datetime
+    return datetime.fromisoformat(value)
+
+
+@click.group()
+def release() -> None:
+    """发布记录：查看、审批、取消、重试。"""
+
+
+@release.command("list")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+def release_list(as_json: bool) -> None:
+    """列出所有发布（时间为北京时间）。"""
+    rt = get_runtime()
+    with rt.db.session() as session:
+        if as_json:
+            click.echo(json.dumps({"releases": releases.listing(session, tz=rt.settings.tz)},
+                                  ensure_ascii=False))
+        else:
+            _print_table(session, rt.settings.tz)
+
+
+@release.command("approve")
+@click.argument("release_ids", nargs=-1, type=int)
+@click.option("--all", "approve_all", is_flag=True, help="审批所有待审批的发布")
+@click.option("--by", required=True, help="审批人姓名")
+def release_approve(release_ids, approve_all: bool, by: str) -> None:
+    """审批发布的当前内容版本（审批只对这一版本有效，内容一改即作废）。"""
+    rt = get_runtime()
+    with rt.db.session() as session:
+        if approve_all:
+            release_ids = list(session.scalars(select(Release.id).where(Release.state == "planned")
+                                               .order_by(Release.scheduled_at)))
+        if not release_ids:
+            raise click.UsageError("请指定发布编号，或使用 --all")
+        done = releases.approve(session, list(release_ids), by=by, now=rt.clock.now())
+        for r in done:
+            click.echo(f"发布 {r.id} 已审批（{by}），状态：{releases.STATE_NAMES[r.state]}")
+
+
+@release.command("cancel")
+@click.argument("release_id", type=int)
+@click.option("--by", default="cli", help="操作人")
+def release_cancel(release_id: int, by: str) -> None:
+    """取消尚未提交微信的发布。"""
+    rt = get_runtime()
+    with rt.db.session() as session:
+        r = releases.cancel(session, release_id, by=by, now=rt.clock.now())
+        click.echo(f"发布 {r.id} 已取消")
+
+
+@release.command("retry")
+@click.argument("release_id", type=int)
+@click.option("--by", default="cli", help="操作人")
+def release_retry(release_id: int, by: str) -> None:
+    """立即重新发布“已暂停”或“失败”的发布。"""
+    rt = get_runtime()
+    with rt.db.session() as session:
+        r = releases.retry(session, release_id, by=by, now=rt.clock.now())
+        click.echo(f"发布 {r.id} 将立即重新发布（调度进程会在几秒内处理）")
+
+
+@release.command("show")
+@click.argument("release_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+def release_show(release_id: int, as_json: bool) -> None:
+    """显示一次发布的详情：审批、每一步的记录、微信对草稿的改动（回读比对）。"""
+    from wxpub.models import Approval, PublishAttempt
+
+    rt = get_runtime()
+    tz = rt.settings.tz
+    with rt.db.session() as session:
+        r = releases.get(session, release_id)
+        row = next(x for x in releases.listing(session, tz=tz) if x["id"] == release_id)
+        approvals = session.scalars(select(Approval).where(Approval.release_id == r.id).order_by(Approval.id)).all()
+        attempts = session.scalars(select(PublishAttempt).where(PublishAttempt.release_id == r.id)
+                                   .order_by(PublishAttempt.id)).all()
+        data = {**row, "media_id": r.media_id, "publish_id": r.publish_id, "msg_id": r.msg_id,
+                "msg_data_id": r.msg_data_id, "fallback_path": r.fallback_path,
+                "approvals": [{"by": a.approved_by, "stage": a.stage, "sha256": a.sha256,
+                               "at": a.approved_at.astimezone(tz).isoformat(),
+                               "voided": a.void_reason} for a in approvals],
+                "attempts": [{"step": a.step, "outcome": a.outcome, "errcode": a.errcode,
+                              "at": a.started_at.astimezone(tz).isoformat(), "detail": a.detail}
+                             for a in attempts]}
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, default=str))
+        return
+    click.echo(f"发布 {data['id']}：{data['chapter']}，{releases.MODE_NAMES.get(data['mode'], data['mode'])}，"
+               f"{format_local(_parse(data['scheduled_at']), tz)}，{releases.STATE_NAMES.get(data['state'], data['state'])}")
+    for a in data["approvals"]:
+        click.echo(f"  审批：{a['by']}（{a['stage']}）{a['at'][:16]} 版本哈希 {a['sha256'][:12]}"
+                   + (f"  已作废：{a['voided']}" if a["voided"] else ""))
+    for a in data["attempts"]:
+        extra = ""
+        if a["step"] == "readback":
+            changes = a["detail"].get("changes") or []
+            extra = "  微信未改动草稿" if not changes else f"  微信改动了草稿：{json.dumps(changes, ensure_ascii=False)[:300]}"
+        elif a["errcode"] is not None or a["outcome"] not in ("ok",):
+            extra = f"  {a['detail'].get('error') or a['detail'].get('message') or ''}"
+        click.echo(f"  {a['at'][11:19]} {a['step']:<14} {a['outcome']:<11}{extra}")
+    if data["article_urls"]:
+        click.echo("  文章链接：" + "  ".join(data["article_urls"]))
+    if data["fallback_path"]:
+        click.echo(f"  手工发布材料：{data['fallback_path']}")

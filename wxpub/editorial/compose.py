@@ -1,0 +1,268 @@
+"""Compose chapter articles from the case library and keep their versions.
+
+``compose_chapter`` renders a chapter's chosen cases (``wxpub.core.render``) and stores the result as an
+immutable ``MessageVersion`` with its ``Article`` rows. Rendering the same content again adds
+nothing; different content adds a version, and every approval bound to the old hash is voided (the
+release then waits for a new approval — "先审后发").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from wxpub.core import content as c
+from wxpub.library import service as library
+from wxpub.core.errors import NotFound, ValidationError
+from wxpub.core.lint import lint_message, load_lexicon
+from wxpub.models import (Approval, Article, AuditEntry, Case, Chapter, MediaFile, Message,
+                     MessageVersion, Release, Series)
+from wxpub.core.render import RenderedMessage, RenderFooter, render_installments
+
+DEFAULT_SOURCE = "滨海新区营商环境办"
+
+
+@dataclass(frozen=True)
+class ComposeOptions:
+    """How a chapter is turned into articles."""
+
+    theme: str = "政务红"
+    title_template: str = "{chapter}篇丨{series}"
+    author: str = ""
+    source: str = DEFAULT_SOURCE
+    editors: tuple[str, ...] = ()
+
+
+def options_dict(options: ComposeOptions) -> dict:
+    """JSON form of compose options (stored on the message, so it re-renders identically)."""
+    return {"theme": options.theme, "title_template": options.title_template,
+            "author": options.author, "source": options.source, "editors": list(options.editors)}
+
+
+def options_from_dict(data: dict | None) -> ComposeOptions:
+    """Inverse of ``options_dict`` (defaults for anything missing)."""
+    data = data or {}
+    return ComposeOptions(theme=data.get("theme", "政务红"),
+                          title_template=data.get("title_template", "{chapter}篇丨{series}"),
+                          author=data.get("author", ""), source=data.get("source", DEFAULT_SOURCE),
+                          editors=tuple(data.get("editors", ())))
+
+
+@dataclass
+class Composed:
+    """One installment of a composed chapter: the stored version and the rendered message."""
+
+    message: Message
+    version: MessageVersion
+    rendered: RenderedMessage
+    findings: list
+    created: bool
+
+
+def find_chapter(session: Session, name: str, series: str | None = None) -> Chapter:
+    """The chapter called ``name`` (in ``series`` when given); a clear error when none or ambiguous."""
+    from wxpub.core.importers.headings import normalize_chapter
+
+    name = normalize_chapter(name)
+    query = select(Chapter).join(Series).where(Chapter.name == name)
+    if series:
+        query = query.where(Series.name == series)
+    rows = list(session.scalars(query))
+    if not rows:
+        where = f"系列“{series}”中" if series else "案例库中"
+        raise NotFound(f"{where}没有篇章“{name}”（请先导入案例）")
+    if len(rows) > 1:
+        names = "、".join(r.series.name for r in rows)
+        raise ValidationError(f"多个系列都有篇章“{name}”（{names}），请用 --series 指定")
+    return rows[0]
+
+
+def chosen_cases(chapter: Chapter) -> list[Case]:
+    """The cases a chapter article carries: the selected ones (择优) in their order, or, while no
+    case is selected yet, every case that is not rejected."""
+    cases = sorted(chapter.cases, key=lambda r: (r.position or 0, r.id))
+    selected = [r for r in cases if r.status == "selected"]
+    return selected or [r for r in cases if r.status != "rejected"]
+
+
+def chapter_content(session: Session, chapter: Chapter) -> tuple[c.Chapter, list[Case]]:
+    """The renderer's input for ``chapter``; cases are numbered 01, 02 … in publication order."""
+    rows = chosen_cases(chapter)
+    if not rows:
+        raise ValidationError(f"篇章“{chapter.name}”没有可发布的案例（全部被淘汰或尚未导入）")
+    cases = [replace(library.case_to_content(row, session), number=index)
+             for index, row in enumerate(rows, start=1)]
+    return c.Chapter(series=chapter.series.name, name=chapter.name, intro=tuple(chapter.intro),
+                     cases=tuple(cases)), rows
+
+
+def render_options(session: Session, chapter: Chapter, options: ComposeOptions) -> dict:
+    """Keyword arguments for ``render_installments`` (cover from the series when it has one)."""
+    cover = None
+    if chapter.series.cover_sha256:
+        blob = session.get(MediaFile, chapter.series.cover_sha256)
+        if blob is not None:
+            cover = c.Image(name="cover", data=blob.data, content_type=blob.content_type)
+    return {"theme": options.theme, "title_template": options.title_template,
+            "author": options.author, "cover_image": cover,
+            "footer": RenderFooter(source=options.source, editors=tuple(options.editors))}
+
+
+def compose_chapter(session: Session, chapter: Chapter, *, options: ComposeOptions,
+                    now: datetime, actor: str = "system", lexicon=None) -> list[Composed]:
+    """Render and store a chapter (one ``Composed`` per installment); commits.
+
+    ``lexicon`` is the office's word list (``wxpub.core.lint.load_lexicon``); None uses the seed list.
+    """
+    chapter_input, rows = chapter_content(session, chapter)
+    messages = render_installments(chapter_input, **render_options(session, chapter, options))
+    version_ids = [row.current_version_id for row in rows]
+    case_ids = [row.id for row in rows]
+    out = []
+    for rendered in messages:
+        findings = lint_message(rendered, lexicon)
+        out.append(_store(session, chapter, rendered, findings, version_ids, case_ids, now, actor,
+                          options))
+    session.commit()
+    return out
+
+
+def _store(session, chapter, rendered, findings, version_ids, case_ids, now, actor,
+           options) -> Composed:
+    message = session.scalar(select(Message).where(Message.chapter_id == chapter.id,
+                                                   Message.part == rendered.installment))
+    if message is None:
+        message = Message(series_id=chapter.series_id, chapter_id=chapter.id,
+                          part=rendered.installment, theme=rendered.theme, created_at=now)
+        session.add(message)
+        session.flush()
+    current = message.current_version
+    if current is not None and current.sha256 == rendered.sha256:
+        return Composed(message, current, rendered, findings, created=False)
+    for sha, image in rendered.images.items():
+        if session.get(MediaFile, sha) is None:
+            session.add(MediaFile(sha256=sha, content_type=image.content_type,
+                                  size=len(image.data), data=image.data, created_at=now))
+    covers = {a.cover.sha256: a.cover for a in rendered.articles if a.cover is not None}
+    for sha, cover in covers.items():
+        if session.get(MediaFile, sha) is None:
+            session.add(MediaFile(sha256=sha, content_type=cover.content_type,
+                                  size=len(cover.data), data=cover.data, created_at=now))
+    number = (session.scalar(select(func.max(MessageVersion.version)).where(
+        MessageVersion.message_id == message.id)) or 0) + 1
+    version = MessageVersion(
+        message_id=message.id, version=number, sha256=rendered.sha256,
+        case_version_ids=version_ids, cover_sha256=next(iter(covers), None),
+        findings=[finding_dict(f) for f in findings], created_at=now)
+    session.add(version)
+    session.flush()
+    for article in rendered.articles:
+        session.add(Article(
+            message_version_id=version.id, idx=article.index + 1, title=article.title,
+            author=article.author, digest=article.digest, html=article.html, sha256=article.sha256,
+            chars=article.chars, bytes=article.bytes,
+            image_sha256s=[r.sha256 for r in article.image_refs],
+            cover_sha256=article.cover.sha256 if article.cover else None,
+            case_ids=sorted({case_ids[s.number - 1] for s in article.sections
+                             if s.number and s.number <= len(case_ids)})))
+    message.current_version_id = version.id
+    message.current_version = version
+    message.theme = rendered.theme
+    message.options = options_dict(options)
+    _void_approvals(session, message, version, now)
+    session.add(AuditEntry(at=now, actor=actor, action="message.version", object_type="message",
+                           object_id=str(message.id),
+                           detail={"version": number, "sha256": rendered.sha256}))
+    return Composed(message, version, rendered, findings, created=True)
+
+
+def _void_approvals(session: Session, message: Message, version: MessageVersion,
+                    now: datetime) -> None:
+    """Any edit voids approvals of other versions; their releases wait for a new approval."""
+    releases = session.scalars(select(Release).where(Release.message_id == message.id,
+                                                     Release.state == "approved"))
+    for release in releases:
+        release.state = "planned"
+        release.approved_version_id = None
+        release.updated_at = now
+    approvals = session.scalars(
+        select(Approval).join(Release, Approval.release_id == Release.id)
+        .where(Release.message_id == message.id, Approval.voided_at.is_(None),
+               Approval.sha256 != version.sha256))
+    for approval in approvals:
+        approval.voided_at = now
+        approval.void_reason = f"内容已修改（新版本 v{version.version}），原审批作废"
+
+
+def content_drifted(session: Session, release: Release) -> bool:
+    """True when the chapter's chosen cases (or their versions or order) differ from what the
+    release's approved version was rendered from: an edit after approval."""
+    version = session.get(MessageVersion, release.approved_version_id) if release.approved_version_id else None
+    if version is None:
+        return False
+    chapter = session.get(Chapter, release.chapter_id)
+    current = [row.current_version_id for row in chosen_cases(chapter)]
+    return current != list(version.case_version_ids)
+
+
+def office_lexicon(settings):
+    """The office's lexicon (WXPUB_LEXICON_FILE) when configured, else the seed list: every
+    composition checks with the same words, so approval sees the findings the office expects."""
+    return load_lexicon(settings.lexicon_file or None)
+
+
+def recompose(session: Session, message_id: int, *, now: datetime, actor: str,
+              lexicon=None) -> list[Composed]:
+    """Render a message's chapter again with the options it was composed with (commits)."""
+    message = session.get(Message, message_id)
+    chapter = session.get(Chapter, message.chapter_id)
+    return compose_chapter(session, chapter, options=options_from_dict(message.options), now=now,
+                           actor=actor, lexicon=lexicon)
+
+
+def finding_dict(finding) -> dict:
+    """JSON form of a lint finding (with where it is, described and structured)."""
+    loc = finding.location
+    return {"rule": finding.rule, "severity": finding.severity, "message": finding.message,
+            "text": finding.text, "location": loc.describe(), "article": loc.article,
+            "case": loc.case, "paragraph": loc.paragraph, "field": loc.field}
+
+
+def stored_message(session: Session, version: MessageVersion) -> tuple[RenderedMessage, list]:
+    """Rebuild the rendered message and its findings exactly as stored for ``version``."""
+    from wxpub.core.lint import Finding, Location
+    from wxpub.core.render import Cover, ImageRef, RenderedArticle
+
+    def media(sha):
+        blob = session.get(MediaFile, sha) if sha else None
+        return blob
+
+    articles, images = [], {}
+    for row in version.articles:
+        refs = []
+        for sha in row.image_sha256s:
+            blob = media(sha)
+            if blob is not None:
+                images[sha] = c.Image(name=sha[:12], data=blob.data, content_type=blob.content_type)
+                refs.append(ImageRef(sha256=sha, name=sha[:12], content_type=blob.content_type,
+                                     size=blob.size))
+        cover_blob = media(row.cover_sha256)
+        cover = (Cover(data=cover_blob.data, content_type=cover_blob.content_type, generated=True)
+                 if cover_blob is not None else None)
+        articles.append(RenderedArticle(
+            index=row.idx - 1, title=row.title, author=row.author, digest=row.digest,
+            html=row.html, chars=row.chars, bytes=row.bytes, sha256=row.sha256,
+            image_refs=tuple(refs), cover=cover))
+    message = version.message
+    chapter = session.get(Chapter, message.chapter_id)
+    rendered = RenderedMessage(series=chapter.series.name, chapter=chapter.name,
+                               theme=message.theme, articles=tuple(articles), images=images,
+                               installment=message.part)
+    findings = [Finding(f["rule"], f["severity"],
+                        Location(f.get("article"), f.get("case"), f.get("paragraph"),
+                                 f.get("field") or "body"), f.get("text", ""), f["message"])
+                for f in version.findings]
+    return rendered, findings

@@ -1,0 +1,189 @@
+"""Settings read once from ``WXPUB_*`` environment variables over documented defaults.
+
+Every setting is validated when the app (or a command) starts; a missing or malformed value raises
+``ConfigError`` naming the variable, so a misconfigured deployment stops at start-up instead of
+failing at publish time.
+
+| variable                 | default                                   |
+|--------------------------|-------------------------------------------|
+| WXPUB_ENV                | development (production makes the WeChat credentials and the secret key mandatory) |
+| WXPUB_DATABASE_URL       | sqlite:///<instance>/wxpub.sqlite3        |
+| WXPUB_INSTANCE_PATH      | ./instance                                |
+| WXPUB_WECHAT_API_URL     | https://api.weixin.qq.com                 |
+| WXPUB_WECHAT_TIMEOUT     | 10 (seconds, every WeChat call)           |
+| WXPUB_APPID              | the sandbox's default appid (development) |
+| WXPUB_APPSECRET          | the sandbox's default secret (development)|
+| WXPUB_TOKEN              | the sandbox's default token (development) |
+| WXPUB_ENCODING_AES_KEY   | the sandbox's default key (development)   |
+| WXPUB_ACCOUNT_TYPE       | subscription                              |
+| WXPUB_REDIS_URL          | unset (tokens are then shared through the database) |
+| WXPUB_SECRET_KEY         | a development key (production: required)  |
+| WXPUB_TIMEZONE           | Asia/Shanghai                             |
+| WXPUB_ALERT_WEBHOOK_URL  | unset                                     |
+| WXPUB_LEXICON_FILE       | the seed lexicon shipped with wxpub       |
+| WXPUB_LATE_TOLERANCE     | 1800 (seconds a release may start late before it is held for a person) |
+| WXPUB_CONFIRM_WAIT       | 20 (seconds the publisher waits for WeChat's verdict before handing over to polling) |
+| WXPUB_PREPARE_AHEAD      | 900 (seconds before the planned time when images and the draft are prepared) |
+| WXPUB_CLOCK_OFFSET       | 0 (seconds added to the clock; demo and training only, refused in production) |
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from wxpub.sandbox.config import SandboxConfig
+
+# Development defaults are the sandbox's own defaults, so `make demo` works with no environment.
+DEV_APPID = SandboxConfig.appid
+DEV_APPSECRET = SandboxConfig.secret
+DEV_TOKEN = SandboxConfig.token
+DEV_AES_KEY = SandboxConfig.aes_key
+DEV_SECRET_KEY = "wxpub-development-only-secret-key"
+
+# Real AppIDs are "wx" + 16 characters and AppSecrets 32; the sandbox (training accounts) accepts
+# looser values, so the strict forms are enforced in production only.
+_APPID_RE = re.compile(r"^wx[0-9a-zA-Z]{16}$")
+_SANDBOX_APPID_RE = re.compile(r"^wx[0-9a-zA-Z]{6,30}$")
+_AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9]{3,32}$")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; ``variable`` names it."""
+
+    def __init__(self, variable: str, message: str):
+        super().__init__(f"配置错误：{variable} {message}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings; build with ``Settings.from_env()`` or ``Settings.from_mapping()``."""
+
+    env: str = "development"
+    instance_path: Path = Path("instance")
+    database_url: str = ""
+    wechat_api_url: str = "https://api.weixin.qq.com"
+    wechat_timeout: float = 10.0
+    appid: str = DEV_APPID
+    appsecret: str = field(default=DEV_APPSECRET, repr=False)
+    token: str = field(default=DEV_TOKEN, repr=False)
+    encoding_aes_key: str = field(default=DEV_AES_KEY, repr=False)
+    account_type: str = "subscription"
+    redis_url: str = ""
+    secret_key: str = field(default=DEV_SECRET_KEY, repr=False)
+    timezone: str = "Asia/Shanghai"
+    alert_webhook_url: str = ""
+    lexicon_file: str = ""
+    late_tolerance: float = 1800.0
+    confirm_wait: float = 20.0
+    prepare_ahead: float = 900.0
+    clock_offset: float = 0.0
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The timezone people see times in."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_production(self) -> bool:
+        """True when WXPUB_ENV=production."""
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None) -> "Settings":
+        """Read ``WXPUB_*`` variables from ``environ`` (default: ``os.environ``) and validate them."""
+        environ = os.environ if environ is None else environ
+        values = {k[len("WXPUB_"):].lower(): v for k, v in environ.items()
+                  if k.startswith("WXPUB_") and v != ""}
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: dict) -> "Settings":
+        """Build settings from lower-case keys (``database_url`` …); unknown keys are ignored."""
+        env = values.get("env", "development")
+        if env not in ("development", "production", "test"):
+            raise ConfigError("WXPUB_ENV", f"只能是 development、production 或 test，而不是 {env!r}")
+        instance = Path(values.get("instance_path", "instance")).resolve()
+        kwargs: dict = {"env": env, "instance_path": instance}
+        for name in ("wechat_api_url", "appid", "appsecret", "token", "encoding_aes_key",
+                     "account_type", "redis_url", "secret_key", "timezone", "alert_webhook_url",
+                     "lexicon_file", "database_url"):
+            if name in values:
+                kwargs[name] = str(values[name]).strip()
+        for name in ("wechat_timeout", "late_tolerance", "confirm_wait", "prepare_ahead"):
+            if name in values:
+                kwargs[name] = _positive_float(f"WXPUB_{name.upper()}", values[name])
+        if "clock_offset" in values:
+            try:
+                kwargs["clock_offset"] = float(values["clock_offset"])
+            except (TypeError, ValueError):
+                raise ConfigError("WXPUB_CLOCK_OFFSET", f"应为秒数，而不是 {values['clock_offset']!r}") from None
+        settings = cls(**kwargs)
+        if not settings.database_url:
+            settings = replace(settings, database_url=f"sqlite:///{instance / 'wxpub.sqlite3'}")
+        settings.validate(explicit=set(values))
+        return settings
+
+    def validate(self, explicit: set[str] = frozenset()) -> None:
+        """Raise ``ConfigError`` for the first missing or malformed setting."""
+        if self.is_production:
+            for name in ("appid", "appsecret", "token", "encoding_aes_key", "secret_key"):
+                if name not in explicit:
+                    raise ConfigError(f"WXPUB_{name.upper()}", "在生产环境（WXPUB_ENV=production）中必须设置")
+        if self.is_production and self.clock_offset:
+            raise ConfigError("WXPUB_CLOCK_OFFSET", "只能用于演示和培训，生产环境中必须为 0")
+        try:
+            make_url(self.database_url)
+        except ArgumentError:
+            raise ConfigError("WXPUB_DATABASE_URL", "不是有效的数据库地址（例如 sqlite:///wxpub.infra.db 或 postgresql+psycopg://…）") from None
+        _check_http_url("WXPUB_WECHAT_API_URL", self.wechat_api_url)
+        if self.alert_webhook_url:
+            _check_http_url("WXPUB_ALERT_WEBHOOK_URL", self.alert_webhook_url)
+        strict = self.is_production
+        if not (_APPID_RE if strict else _SANDBOX_APPID_RE).match(self.appid):
+            raise ConfigError("WXPUB_APPID", "格式不对：应为 wx 开头的 18 位 AppID" if strict
+                              else "格式不对：应以 wx 开头，后跟 6–30 个字母或数字")
+        if len(self.appsecret) < (32 if strict else 4) or any(ch.isspace() for ch in self.appsecret):
+            raise ConfigError("WXPUB_APPSECRET", "格式不对：AppSecret 应为 32 位" if strict
+                              else "格式不对：AppSecret 太短或含空白")
+        if not _TOKEN_RE.match(self.token):
+            raise ConfigError("WXPUB_TOKEN", "格式不对：应为 3–32 位英文字母或数字")
+        if not _AES_KEY_RE.match(self.encoding_aes_key):
+            raise ConfigError("WXPUB_ENCODING_AES_KEY", "格式不对：应为 43 位英文字母或数字")
+        if self.account_type not in ("subscription", "service"):
+            raise ConfigError("WXPUB_ACCOUNT_TYPE", "只能是 subscription（公众号/订阅号）或 service（服务号）")
+        if self.redis_url and urlparse(self.redis_url).scheme not in ("redis", "rediss", "unix"):
+            raise ConfigError("WXPUB_REDIS_URL", "不是有效的 Redis 地址（redis://host:6379/0）")
+        if len(self.secret_key) < 16:
+            raise ConfigError("WXPUB_SECRET_KEY", "太短：至少 16 个字符")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError("WXPUB_TIMEZONE", f"不是已知的时区：{self.timezone!r}") from None
+        if self.lexicon_file and not Path(self.lexicon_file).is_file():
+            raise ConfigError("WXPUB_LEXICON_FILE", f"找不到词库文件：{self.lexicon_file}")
+
+
+def _positive_float(variable: str, raw) -> float:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(variable, f"应为正数，而不是 {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(variable, f"应为正数，而不是 {raw!r}")
+    return value
+
+
+def _check_http_url(variable: str, url: str) -> None:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(variable, f"不是有效的 http(s) 地址：{url!r}")

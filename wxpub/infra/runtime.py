@@ -1,0 +1,36 @@
+"""What a process needs to work: validated settings, the database and the clock.
+
+The web app, the scheduler and every command build one ``Runtime`` at start-up; nothing is created at
+import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from datetime import timedelta
+
+from wxpub.infra.clock import Clock, OffsetClock
+from wxpub.infra.config import Settings
+from wxpub.infra.db import Database
+
+
+@dataclass
+class Runtime:
+    """Settings + database + clock, shared by the layers of one process."""
+
+    settings: Settings
+    db: Database
+    clock: Clock = field(default_factory=Clock)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Runtime":
+        """Open the database named by ``settings`` (no connection is made until first use)."""
+        if clock is None:
+            clock = OffsetClock(timedelta(seconds=settings.clock_offset)) if settings.clock_offset else Clock()
+        return cls(settings=settings, db=Database(settings.database_url), clock=clock)
+
+    @classmethod
+    def from_env(cls) -> "Runtime":
+        """Read ``WXPUB_*`` from the environment; raises ``ConfigError`` naming a bad setting."""
+        return cls.from_settings(Settings.from_env())

@@ -1,0 +1,76 @@
+"""Alerts for people: a log line and a webhook, once per root cause.
+
+A root cause is a string key: account-wide problems (an expired AppSecret, the IP whitelist, a missing
+permission, a used-up quota) use ``account:<errcode>`` so that ten releases hit by one expired secret
+raise one alert; release-specific problems use ``release:<id>:<what>``. An open alert with the same
+cause is updated (count, release ids) instead of sent again. The webhook gets a JSON body and a short
+timeout; a webhook failure is logged and never breaks publishing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wxpub.models import Alert
+
+log = logging.getLogger("wxpub.notify.alerts")
+WEBHOOK_TIMEOUT = 5
+
+# errcodes that concern the whole account, not one article.
+ACCOUNT_WIDE = {40001, 40013, 40125, 40164, 40243, 41002, 41004, 42001, 45009, 45028, 48001,
+                48003, 48004, 50002, 50004, 50007, 89503, 89506, 89507}
+
+
+def cause_for(errcode: int | None, release_id: int, what: str = "failed") -> str:
+    """The root-cause key of a failure: account-wide errcodes share one key."""
+    if errcode in ACCOUNT_WIDE:
+        return f"account:{errcode}"
+    return f"release:{release_id}:{what}"
+
+
+def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
+                release_id: int | None = None, severity: str = "error",
+                webhook_url: str = "") -> Alert:
+    """Record (and, the first time for this cause, send) an alert; the caller commits."""
+    alert = session.scalar(select(Alert).where(Alert.cause == cause, Alert.resolved_at.is_(None)))
+    if alert is not None:
+        alert.count += 1
+        alert.last_at = now
+        if release_id is not None and release_id not in alert.release_ids:
+            alert.release_ids = [*alert.release_ids, release_id]
+        log.info("alert repeated (%s, %d times): %s", cause, alert.count, message)
+        return alert
+    alert = Alert(cause=cause, severity=severity, message=message, first_at=now, last_at=now,
+                  release_ids=[release_id] if release_id is not None else [])
+    session.add(alert)
+    log.error("ALERT [%s] %s", cause, message)
+    if webhook_url:
+        alert.sent = send_webhook(webhook_url, {
+            "cause": cause, "severity": severity, "message": message,
+            "release_ids": alert.release_ids, "at": now.isoformat()})
+    return alert
+
+
+def resolve(session: Session, cause: str, now: datetime) -> None:
+    """Close the open alert of a cause (so a recurrence alerts again); the caller commits."""
+    for alert in session.scalars(select(Alert).where(Alert.cause == cause,
+                                                     Alert.resolved_at.is_(None))):
+        alert.resolved_at = now
+
+
+def send_webhook(url: str, payload: dict) -> bool:
+    """POST the alert as JSON; True when the receiver answered 2xx."""
+    try:
+        response = requests.post(url, json=payload, timeout=WEBHOOK_TIMEOUT)
+        ok = 200 <= response.status_code < 300
+        if not ok:
+            log.warning("alert webhook answered HTTP %s", response.status_code)
+        return ok
+    except requests.RequestException as error:
+        log.warning("alert webhook failed: %s", type(error).__name__)
+        return False

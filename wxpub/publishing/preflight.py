@@ -1,0 +1,102 @@
+"""Pre-flight checks 24 hours and 1 hour before each release, so problems surface while a person can
+still fix them: the access token works, the content is approved and clean, images upload, and (for
+mass sends) the day's quota is not already used by another release."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from wxpub.notify import alerts
+
+from wxpub.editorial import compose
+
+from wxpub.releases import service as releases
+from wxpub.models import MessageVersion, PublishAttempt, Release
+from wxpub.infra.runtime import Runtime
+from wxpub.publishing.uploads import draft_payload
+from wxpub.wechat import WeChat, WeChatError
+
+log = logging.getLogger("wxpub.publishing.preflight")
+WINDOWS = (("preflight-24h", timedelta(hours=24)), ("preflight-1h", timedelta(hours=1)))
+
+
+def check_release(rt: Runtime, session, release: Release, wx: WeChat) -> list[str]:
+    """Problems that would stop ``release`` (Chinese sentences); empty when all is well."""
+    problems = []
+    if not releases.approval_valid(session, release):
+        problems.append("内容尚未审批或审批已失效")
+    elif compose.content_drifted(session, release):
+        problems.append("案例内容在审批后有改动，发布时将需要重新审批")
+    version = session.get(MessageVersion, release.approved_version_id) if release.approved_version_id else None
+    if version is not None:
+        blocking = [f for f in version.findings if f["severity"] == "blocking"]
+        if blocking:
+            problems.append(f"内容有 {len(blocking)} 个阻断问题")
+    try:
+        wx.token.get()
+    except WeChatError as error:
+        problems.append(f"无法获取微信接口凭证：{error.message}")
+        return problems
+    if version is not None and not problems:
+        problems += dry_run_draft(rt, session, release, version, wx)
+    if release.mode == "mass_send":
+        day = release.scheduled_at.astimezone(rt.settings.tz).date()
+        others = [r for r in session.scalars(select(Release).where(
+            Release.mode == "mass_send", Release.id != release.id, Release.account_id == release.account_id,
+            Release.state.in_(("approved", "publishing", "published"))))
+            if r.scheduled_at.astimezone(rt.settings.tz).date() == day]
+        if others:
+            problems.append(f"同一天还有群发（发布 {', '.join(str(r.id) for r in others)}），订阅号每天只能群发一次")
+    return problems
+
+
+def dry_run_draft(rt: Runtime, session, release: Release, version: MessageVersion, wx: WeChat) -> list[str]:
+    """Upload the images (through the cache, so the release reuses them) and create, then delete, a
+    draft of the approved content: WeChat's own checks run a day and an hour ahead."""
+    try:
+        payload = draft_payload(session, wx, release.account_id, version, now=rt.clock.now(),
+                                commit=session.commit)
+        media_id = wx.draft.add(payload)["media_id"]
+    except WeChatError as error:
+        return [f"试建草稿失败：{error.message}"]
+    try:
+        wx.draft.delete(media_id)
+    except WeChatError as error:
+        log.warning("pre-flight draft %s could not be deleted: %s", media_id, error.message)
+    return []
+
+
+def run_due_checks(rt: Runtime) -> int:
+    """Run each window's check once for every release entering it; returns how many ran."""
+    now = rt.clock.now()
+    ran = 0
+    wx = WeChat(rt.settings, rt.db, clock=rt.clock)
+    with rt.db.session() as session:
+        upcoming = session.scalars(select(Release).where(
+            Release.state.in_(("planned", "approved")), Release.scheduled_at > now,
+            Release.scheduled_at <= now + WINDOWS[0][1]))
+        for release in upcoming:
+            for step, ahead in WINDOWS:
+                if release.scheduled_at - now > ahead:
+                    continue
+                done = session.scalar(select(PublishAttempt.id).where(
+                    PublishAttempt.release_id == release.id, PublishAttempt.step == step))
+                if done:
+                    continue
+                problems = check_release(rt, session, release, wx)
+                session.add(PublishAttempt(release_id=release.id, step=step, worker="preflight",
+                                           started_at=now, finished_at=now,
+                                           outcome="ok" if not problems else "permanent",
+                                           detail={"problems": problems}))
+                if problems:
+                    alerts.raise_alert(session, cause=f"release:{release.id}:{step}", severity="warning",
+                                       message=f"发布 {release.id} 预检（{'提前24小时' if step.endswith('24h') else '提前1小时'}）"
+                                               f"发现问题：" + "；".join(problems),
+                                       now=now, release_id=release.id,
+                                       webhook_url=rt.settings.alert_webhook_url)
+                ran += 1
+        session.commit()
+    return ran

@@ -1,0 +1,101 @@
+"""The one scheduler process (``wxpub scheduler``; the Procfile's ``scheduler:`` role).
+
+APScheduler 3 with a persistent SQLAlchemy job store triggers work; the database decides it. One date
+job per approved release (id ``release-<id>``) is reconciled from the ``releases`` table at start and
+every few seconds, so an approval, a new plan or a cancel made by another process is picked up without
+a restart. Periodic jobs resume and confirm releases, run pre-flight checks and pull statistics after
+08:00 Beijing time. Never start this inside web workers: a second scheduler by mistake still cannot
+double-publish (releases are claimed in the database), but it wastes calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import datetime, timezone
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from sqlalchemy import select
+
+from wxpub.worker import jobs
+from wxpub.models import Release
+from wxpub.infra.runtime import Runtime
+
+log = logging.getLogger("wxpub.worker.scheduler")
+_current: BlockingScheduler | None = None
+SYNC_SECONDS = 2
+CONFIRM_SECONDS = 5
+PREFLIGHT_SECONDS = 300
+JOB_PREFIX = "release-"
+
+
+def build(rt: Runtime, *, sync_seconds: float = SYNC_SECONDS) -> BlockingScheduler:
+    """A configured scheduler (not started): release jobs persist in the database, the periodic
+    jobs are declared here as data and live in memory (re-created at every start)."""
+    global _current
+    jobs.use_runtime(rt)
+    scheduler = BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=rt.db.engine, tablename="apscheduler_jobs"),
+                   "memory": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(4)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        timezone="UTC")
+    periodic = [
+        (sync_jobs, {"trigger": "interval", "seconds": sync_seconds,
+                     "next_run_time": datetime.now(timezone.utc)}, "sync-releases"),
+        ("wxpub.worker.jobs:resume_and_confirm", {"trigger": "interval", "seconds": CONFIRM_SECONDS},
+         "resume-and-confirm"),
+        ("wxpub.worker.jobs:preflight", {"trigger": "interval", "seconds": PREFLIGHT_SECONDS}, "preflight"),
+        ("wxpub.worker.jobs:pull_statistics",
+         {"trigger": CronTrigger(hour="8-12", minute=30, timezone=rt.settings.timezone)},
+         "pull-statistics"),
+    ]
+    for func, trigger, job_id in periodic:
+        scheduler.add_job(func, id=job_id, jobstore="memory", replace_existing=True, **trigger)
+    _current = scheduler
+    return scheduler
+
+
+def sync_jobs(scheduler=None) -> dict:
+    """Make the release jobs match the database: one date job per approved release at its due time."""
+    scheduler = scheduler or _current
+    rt = jobs.runtime()
+    with rt.db.session() as session:
+        wanted = {f"{JOB_PREFIX}{r.id}": (r.id, r.next_try_at or r.scheduled_at)
+                  for r in session.scalars(select(Release).where(Release.state == "approved"))}
+    existing = {job.id: job for job in scheduler.get_jobs() if job.id.startswith(JOB_PREFIX)}
+    added = moved = removed = 0
+    for job_id, (release_id, due) in wanted.items():
+        job = existing.get(job_id)
+        if job is None:
+            scheduler.add_job("wxpub.worker.jobs:run_release", DateTrigger(run_date=due), args=[release_id],
+                              id=job_id, replace_existing=True)
+            added += 1
+        elif job.next_run_time is not None and job.next_run_time != due and job.trigger.run_date != due:
+            scheduler.reschedule_job(job_id, trigger=DateTrigger(run_date=due))
+            moved += 1
+    for job_id in set(existing) - set(wanted):
+        scheduler.remove_job(job_id)
+        removed += 1
+    if added or moved or removed:
+        log.info("release jobs: %d added, %d moved, %d removed", added, moved, removed)
+    return {"added": added, "moved": moved, "removed": removed}
+
+
+def run(rt: Runtime) -> None:
+    """Run the scheduler until SIGTERM/SIGINT (letting running jobs finish)."""
+    scheduler = build(rt)
+
+    def stop(signum, _frame):
+        log.info("signal %s: stopping the scheduler", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("scheduler started (database: %s)", rt.db.engine.url.render_as_string(hide_password=True))
+    scheduler.start()  # blocks; the sync job runs first thing (next_run_time=now)

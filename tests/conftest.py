@@ -3,6 +3,7 @@ when WXPUB_TEST_DATABASE_URL is set), the injected clock, and a live WeChat sand
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime, timezone
 
@@ -189,3 +190,28 @@ def rt(database_url, tmp_path, sandbox):
     runtime.db.dispose()
 
 
+
+
+@pytest.fixture
+def webhook():
+    """A local HTTP receiver standing in for the office's alert webhook."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", 0))
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received
+    server.shutdown()

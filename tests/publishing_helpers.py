@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from wxpub.library import service as library
 
-from wxpub.releases import service as releases
+from wxpub.releases import approvals, plans as release_plans
 
 from wxpub.library import sources
 from wxpub.models import Release
@@ -47,10 +47,11 @@ def plan_file(tmp_path: Path, *, mode: str = "publish", chapters=("市场环境"
 def apply_and_approve(rt, path: Path, *, by: str = "张主任") -> list[int]:
     """Apply a plan and approve every release; returns release ids in plan order."""
     with rt.db.session() as session:
-        loaded = releases.load(session, path, now=rt.clock.now())
-        report = releases.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now())
+        loaded = release_plans.load(session, path, now=rt.clock.now())
+        report = release_plans.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now(),
+                                          actor="测试")
         ids = [r.id for r in report.created + report.moved + report.unchanged]
-        releases.approve(session, ids, by=by, now=rt.clock.now())
+        approvals.approve(session, ids, by=by, now=rt.clock.now())
     return sorted(ids)
 
 

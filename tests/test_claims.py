@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from wxpub.worker import jobs
 
-from wxpub.publishing import pipeline as publish
+from wxpub.publishing import leases, pipeline as publish
 from publishing_helpers import apply_and_approve, import_samples, make_due, plan_file
 
 
@@ -25,9 +25,9 @@ def test_a_second_run_in_the_same_process_cannot_claim_a_running_release(runtime
                                                         start=runtime.clock.now() + timedelta(hours=2)))
     make_due(runtime, [release_id])
     with runtime.db.session() as a, runtime.db.session() as b:
-        assert publish.claim(a, release_id, jobs.worker_id(), runtime.clock.now()) is True
+        assert leases.claim(a, release_id, jobs.worker_id(), runtime.clock.now()) is True
         # The periodic resume job, in another thread of the same scheduler, must not join in.
-        assert publish.claim(b, release_id, jobs.worker_id(), runtime.clock.now()) is False
+        assert leases.claim(b, release_id, jobs.worker_id(), runtime.clock.now()) is False
 
 
 def test_a_dead_local_owner_is_taken_over_at_once(runtime, tmp_path):
@@ -37,6 +37,6 @@ def test_a_dead_local_owner_is_taken_over_at_once(runtime, tmp_path):
     make_due(runtime, [release_id])
     dead = f"{socket.gethostname()}:999999:deadbeef"  # no such pid
     with runtime.db.session() as s:
-        assert publish.claim(s, release_id, dead, runtime.clock.now()) is True
+        assert leases.claim(s, release_id, dead, runtime.clock.now()) is True
     with runtime.db.session() as s:
-        assert publish.claim(s, release_id, jobs.worker_id(), runtime.clock.now()) is True
+        assert leases.claim(s, release_id, jobs.worker_id(), runtime.clock.now()) is True

@@ -1,8 +1,17 @@
 """Settings: defaults, and a clear error naming each malformed or missing variable."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from wxpub.infra.config import ConfigError, Settings
+from wxpub.core.errors import WxpubError
+from wxpub.infra.config import NOT_SETTINGS, ConfigError, Settings, known_variables
+
+VENV_BIN = Path(sys.executable).parent
+VENV_PYTHON = sys.executable
 
 
 def test_defaults_are_usable_without_any_environment(tmp_path):
@@ -59,3 +68,87 @@ def test_sandbox_style_credentials_are_accepted_outside_production_only():
         Settings.from_env(production)
     assert caught.value.variable == "WXPUB_APPID"
     assert Settings.from_env({**production, "WXPUB_APPID": "wx0123456789abcdef"}).is_production
+
+
+def test_misspelt_variable_is_refused_with_the_nearest_name():
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"WXPUB_DATABSE_URL": "sqlite:///x.sqlite3"})
+    assert caught.value.variable == "WXPUB_DATABSE_URL"
+    assert str(caught.value) == "配置错误：WXPUB_DATABSE_URL 不是已知的设置，是不是 WXPUB_DATABASE_URL？"
+
+
+def test_misspelt_variable_is_refused_even_when_empty():
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"WXPUB_LEASE_SECOND": ""})
+    assert "是不是 WXPUB_LEASE_SECONDS？" in str(caught.value)
+
+
+def test_unknown_variable_without_a_close_name_is_refused_and_named():
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"WXPUB_BANANA": "1"})
+    assert caught.value.variable == "WXPUB_BANANA"
+    assert str(caught.value).startswith("配置错误：WXPUB_BANANA 不是已知的设置")
+    assert "是不是" not in str(caught.value)
+
+
+def test_unknown_key_of_a_mapping_is_refused_with_its_variable_name():
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_mapping({"env": "test", "confirm_pol": "2"})
+    assert caught.value.variable == "WXPUB_CONFIRM_POL"
+    assert "是不是 WXPUB_CONFIRM_POLL？" in str(caught.value)
+
+
+def test_every_setting_is_accepted_under_its_variable_name():
+    assert "WXPUB_LEASE_SECONDS" in known_variables()
+    s = Settings.from_env({"WXPUB_CONFIRM_POLL": "0.5", "WXPUB_SUBMIT_SETTLE": "45",
+                           "WXPUB_LEASE_SECONDS": "300"})
+    assert (s.confirm_poll, s.submit_settle, s.lease_seconds) == (0.5, 45.0, 300.0)
+
+
+@pytest.mark.parametrize("variable,value", [
+    ("WXPUB_TEST_DATABASE_URL", "postgresql+psycopg://ci@127.0.0.1/wxpub_test"),
+    ("WXPUB_CRASH_AT", "after-submit"),
+])
+def test_variables_read_elsewhere_are_accepted(tmp_path, variable, value):
+    assert variable in NOT_SETTINGS
+    s = Settings.from_env({variable: value, "WXPUB_INSTANCE_PATH": str(tmp_path)})
+    assert s.database_url == f"sqlite:///{tmp_path / 'wxpub.sqlite3'}"
+    assert Settings.from_mapping({variable[len("WXPUB_"):].lower(): value}).env == "development"
+
+
+def test_config_error_belongs_to_the_error_hierarchy():
+    with pytest.raises(WxpubError) as caught:
+        Settings.from_env({"WXPUB_ENV": "staging"})
+    assert isinstance(caught.value, ConfigError)
+    assert caught.value.code == "config"
+    assert caught.value.variable == "WXPUB_ENV"
+    assert caught.value.message.startswith("配置错误：WXPUB_ENV ")
+
+
+def test_development_credentials_are_the_sandbox_defaults():
+    from wxpub.infra.config import DEV_AES_KEY, DEV_APPID, DEV_APPSECRET, DEV_TOKEN
+    from wxpub.sandbox.config import SandboxConfig
+
+    sandbox = SandboxConfig()
+    assert (DEV_APPID, DEV_APPSECRET, DEV_TOKEN, DEV_AES_KEY) == \
+        (sandbox.appid, sandbox.secret, sandbox.token, sandbox.aes_key)
+    s = Settings.from_env({})
+    assert (s.appid, s.appsecret, s.token, s.encoding_aes_key) == \
+        (sandbox.appid, sandbox.secret, sandbox.token, sandbox.aes_key)
+
+
+def test_configuration_does_not_import_the_sandbox():
+    result = subprocess.run(
+        [VENV_PYTHON, "-c", "import wxpub.infra.config, sys; "
+                            "assert not any(m.startswith('wxpub.sandbox') for m in sys.modules)"],
+        capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_cli_refuses_a_misspelt_variable_without_a_traceback(tmp_path):
+    env = {**os.environ, "WXPUB_INSTANCE_PATH": str(tmp_path), "WXPUB_TIMEZNE": "Asia/Shanghai"}
+    result = subprocess.run([str(VENV_BIN / "wxpub"), "db", "current"], env=env,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "配置错误：WXPUB_TIMEZNE 不是已知的设置，是不是 WXPUB_TIMEZONE？" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -24,7 +24,8 @@ def composed(session, clock):
     units = sources.discover([str(ARTICLES)])
     library.apply_import(session, [sources.load(u) for u in units], now=clock.now())
     chapter = compose.find_chapter(session, "市场环境")  # the chapter with an image
-    return compose.compose_chapter(session, chapter, options=compose.ComposeOptions(), now=clock.now())
+    return compose.compose_chapter(session, chapter, options=compose.ComposeOptions(), now=clock.now(),
+                                   actor="编辑")
 
 
 def test_preview_at_phone_width_shows_every_case_without_overflow(live_server, offline_page, composed):

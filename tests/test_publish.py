@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,10 +11,11 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from wxpub.publishing import pipeline as publish
+from wxpub.publishing import leases, pipeline as publish
 
-from wxpub.releases import service as releases
+from wxpub.releases import actions, approvals, queries
 from wxpub.models import Alert, PublishAttempt, Release, UploadedMedia
+from wxpub.notify import outbox
 
 from publishing_helpers import apply_and_approve, make_due, plan_file, sandbox_calls
 
@@ -32,8 +34,9 @@ def _state(rt, release_id) -> Release:
         return s.get(Release, release_id)
 
 
-def no_sleep(_seconds):
-    return None
+def no_sleep(seconds):
+    """Backoffs and polls without the real waits: a few milliseconds stand for each pause."""
+    time.sleep(min(seconds, 0.05))
 
 
 def test_publish_goes_out_once_with_uploaded_images(rt, tmp_path, sandbox):
@@ -50,9 +53,11 @@ def test_publish_goes_out_once_with_uploaded_images(rt, tmp_path, sandbox):
     before = len(requests.get(f"{sandbox.url}/sandbox/calls", timeout=5).json())
     assert publish.run_release(rt, ids[0], worker=WORKER) is None
     assert len(requests.get(f"{sandbox.url}/sandbox/calls", timeout=5).json()) == before
-    # The article WeChat stores is the approved HTML with uploaded image URLs.
-    published = requests.get(f"{sandbox.url}/sandbox/published", timeout=5).json()
-    assert any("mmbiz.qpic.cn" in json.dumps(p, ensure_ascii=False) for p in published) or published
+    # The articles WeChat stores are the approved HTML with uploaded image URLs, no placeholders.
+    items = rt.wechat.freepublish.batchget(0, 20, no_content=False)["item"]
+    bodies = [n["content"] for item in items for n in item["content"]["news_item"]]
+    assert len(items) == 2 and any("mmbiz.qpic.cn" in b for b in bodies)
+    assert not any("wxpub-image:" in b for b in bodies)
 
 
 def test_a_connection_reset_after_submit_does_not_submit_twice(rt, tmp_path, sandbox):
@@ -63,10 +68,11 @@ def test_a_connection_reset_after_submit_does_not_submit_twice(rt, tmp_path, san
     assert state == "published"
     assert len(sandbox_calls(sandbox.url, "/freepublish/submit")) == 1
     with rt.db.session() as s:
-        outcomes = [(a.step, a.outcome) for a in s.scalars(
-            select(PublishAttempt).where(PublishAttempt.release_id == release_id).order_by(PublishAttempt.id))]
-    assert ("submit", "ok") in outcomes  # the uncertain submit was reconciled, not repeated
-    assert [o for o in outcomes if o[0] == "submit"][0][1] in ("uncertain", "ok")
+        submits = s.scalars(select(PublishAttempt).where(
+            PublishAttempt.release_id == release_id, PublishAttempt.step == "submit")).all()
+        # One submit attempt: its lost answer was reconciled (the draft was consumed), not repeated.
+        assert [(a.outcome, a.detail.get("reconciled")) for a in submits] == \
+            [("ok", "draft consumed by an earlier submit")]
 
 
 def test_a_slow_answer_after_submit_does_not_submit_twice(rt, tmp_path, sandbox):
@@ -126,7 +132,7 @@ def test_a_late_release_is_held_not_fired(rt, tmp_path, sandbox):
     assert "分钟" in _state(rt, release_id).error_message
     assert sandbox_calls(sandbox.url, "/draft/add") == []
     with rt.db.session() as s:
-        assert releases.retry(s, release_id, by="张主任", now=rt.clock.now()).state == "approved"
+        assert actions.retry(s, release_id, by="张主任", now=rt.clock.now()).state == "approved"
     assert publish.run_release(rt, release_id, worker=WORKER) == "published"
 
 
@@ -141,14 +147,14 @@ def test_an_edit_after_approval_stops_the_release(rt, tmp_path, sandbox):
     assert sandbox_calls(sandbox.url, "/draft/add") == []
     with rt.db.session() as s:
         # The old approval does not carry over to the new version: a person must approve again.
-        assert releases.approval_valid(s, s.get(Release, release_id)) is False
+        assert queries.approval_valid(s, s.get(Release, release_id)) is False
 
 
 def test_only_one_worker_can_claim_a_release(rt, tmp_path):
     [release_id] = _releases(rt, tmp_path)
     with rt.db.session() as a, rt.db.session() as b:
-        assert publish.claim(a, release_id, "host-a:1", rt.clock.now()) is True
-        assert publish.claim(b, release_id, "host-b:2", rt.clock.now()) is False
+        assert leases.claim(a, release_id, "host-a:1", rt.clock.now()) is True
+        assert leases.claim(b, release_id, "host-b:2", rt.clock.now()) is False
 
 
 def test_cached_images_are_not_uploaded_twice(rt, tmp_path, sandbox):
@@ -160,31 +166,6 @@ def test_cached_images_are_not_uploaded_twice(rt, tmp_path, sandbox):
         assert s.scalar(select(func.count(UploadedMedia.id))) == len(kinds)
 
 
-@pytest.fixture
-def webhook():
-    """A local HTTP receiver standing in for the office's alert webhook."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            length = int(self.headers.get("Content-Length", 0))
-            received.append(json.loads(self.rfile.read(length)))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook", received
-    server.shutdown()
-
-
 def test_an_expired_secret_raises_one_webhook_alert_for_every_release(rt, tmp_path, sandbox, webhook):
     from dataclasses import replace
     url, received = webhook
@@ -194,6 +175,9 @@ def test_an_expired_secret_raises_one_webhook_alert_for_every_release(rt, tmp_pa
                                                          "count": 50}, timeout=5)
     for release_id in ids:
         assert publish.run_release(rt, release_id, worker=WORKER, sleep=no_sleep) == "failed"
+    assert received == []  # nothing leaves the process inside the pipeline's transactions
+    assert outbox.deliver_due(rt, worker="deliverer") == 1
+    assert outbox.deliver_due(rt, worker="deliverer") == 0  # delivered once, never again
     assert len(received) == 1
     alert = received[0]
     assert alert["cause"] == "account:40125" and "AppSecret" in alert["message"]
@@ -231,7 +215,7 @@ def test_a_prepared_draft_of_a_superseded_version_is_discarded(rt, tmp_path, san
         release = s.get(Release, release_id)
         from wxpub.editorial import compose
         compose.recompose(s, release.message_id, now=rt.clock.now(), actor="editor")
-        releases.approve(s, [release_id], by="张主任", now=rt.clock.now())
+        approvals.approve(s, [release_id], by="张主任", now=rt.clock.now())
     make_due(rt, [release_id])
     assert publish.run_release(rt, release_id, worker=WORKER) == "published"
     final = _state(rt, release_id)
@@ -260,12 +244,15 @@ def test_a_failed_release_can_be_retried_by_a_person(rt, tmp_path, sandbox, mode
     assert publish.run_release(rt, release_id, worker=WORKER) == "failed"
     first_key = _state(rt, release_id).client_msg_id
     with rt.db.session() as s:
-        releases.retry(s, release_id, by="张主任", now=rt.clock.now())
+        actions.retry(s, release_id, by="张主任", now=rt.clock.now())
     assert publish.run_release(rt, release_id, worker=WORKER) == "published"
     final = _state(rt, release_id)
-    assert final.article_urls or mode == "mass_send"
-    if mode == "mass_send":
+    assert final.published_at is not None and final.error_message is None
+    if mode == "publish":
+        assert final.article_urls[0].startswith("https://mp.weixin.qq.com/s/")
+        assert len(sandbox_calls(sandbox.url, "/freepublish/submit")) == 2
+    else:
+        # mass/get carries no article links (they come with the MASSSENDJOBFINISH event)
+        assert final.msg_id and final.msg_data_id
         assert final.client_msg_id != first_key  # a new send, not "already sent"
         assert len(sandbox_calls(sandbox.url, "/message/mass/sendall")) == 2
-    else:
-        assert len(sandbox_calls(sandbox.url, "/freepublish/submit")) == 2

@@ -62,7 +62,8 @@ def render(chapter, series, theme, title_template, author, source, editors, out_
         row = compose.find_chapter(session, chapter, series)
         composed = compose.compose_chapter(
             session, row, options=options_from(theme, title_template, author, source, editors),
-            now=rt.clock.now(), actor="cli", lexicon=compose.office_lexicon(rt.settings))
+            now=rt.clock.now(), actor="cli", lexicon=compose.office_lexicon(rt.settings),
+            settings=rt.settings)
     manifest = {"articles": [], "messages": []}
     many = len(composed) > 1
     for item in composed:

@@ -27,7 +27,8 @@ from wxpub.library import service as library
 
 from wxpub.infra import migrate
 
-from wxpub.releases import service as releases
+from wxpub.releases import approvals, plans as release_plans, queries
+from wxpub.core.release_states import state_name
 
 from wxpub.library import sources
 
@@ -139,7 +140,7 @@ class Demo:
         with rt.db.session() as session:
             units = sources.discover([str(self.root / "articles")])
             report = library.apply_import(session, [sources.load(u) for u in units], now=now,
-                                          actor="demo")
+                                                   actor="demo")
             say(f"③ 导入 articles/：{len(report.outcomes)} 个案例（新建 {report.count('created')}）")
             users.create_user(session, DEMO_USER, DEMO_PASSWORD, "admin", now=now,
                               display_name="演示管理员", actor="demo")
@@ -154,11 +155,11 @@ class Demo:
             f"start: {start.isoformat()}\ninterval: {self.gap}s\nchapters:\n"
             + "".join(f"  - {name}\n" for name in CHAPTERS), encoding="utf-8")
         with rt.db.session() as session:
-            loaded = releases.load(session, path, now=rt.clock.now())
-            report = releases.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now(),
-                                         actor="demo")
+            loaded = release_plans.load(session, path, now=rt.clock.now())
+            report = release_plans.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now(),
+                                                  actor="demo")
             ids = sorted(r.id for r in report.created + report.moved + report.unchanged)
-            releases.approve(session, ids, by="演示管理员", now=rt.clock.now())
+            approvals.approve(session, ids, by="演示管理员", now=rt.clock.now())
         say(f"④ 排版四个篇章并按计划 {path.name} 审批：首篇 {start:%H:%M:%S} 发布，之后每 {self.gap} 秒一篇")
         return ids
 
@@ -169,12 +170,12 @@ class Demo:
         deadline = time.time() + timeout
         while time.time() < deadline:
             with rt.db.session() as session:
-                rows = releases.listing(session, tz=SHANGHAI)
+                rows = queries.listing(session, tz=SHANGHAI)
             for row in rows:
                 if seen.get(row["id"]) != row["state"]:
                     seen[row["id"]] = row["state"]
                     url = f"  {row['article_urls'][0]}" if row["article_urls"] else ""
-                    say(f"   · {row['chapter']}：{releases.STATE_NAMES.get(row['state'], row['state'])}{url}")
+                    say(f"   · {row['chapter']}：{state_name(row['state'])}{url}")
             if rows and all(r["state"] in ("published", "failed", "held", "canceled") for r in rows):
                 break
             time.sleep(0.5)

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from wxpub.core import plans
 
-from wxpub.releases import service as releases
+from wxpub.releases import actions, approvals, plans as release_plans, queries
+from wxpub.core.release_states import mode_name, state_name
 from wxpub.infra.clock import format_local
 from wxpub.models import Release
 from wxpub.cli.context import get_runtime
@@ -34,7 +35,7 @@ def plan_show(file: str) -> None:
     """显示计划排出的发布日历和检查结果（有错误时退出码为 1）。"""
     rt = get_runtime()
     with rt.db.session() as session:
-        loaded = releases.load(session, Path(file), now=rt.clock.now())
+        loaded = release_plans.load(session, Path(file), now=rt.clock.now())
     click.echo(plans.format_calendar(loaded.plan, loaded.releases, loaded.issues,
                                      loaded.plan.timezone))
     if loaded.errors:
@@ -47,13 +48,14 @@ def plan_apply(file: str) -> None:
     """把计划落实为发布记录（可重复执行；已发布的不会变动）。"""
     rt = get_runtime()
     with rt.db.session() as session:
-        loaded = releases.load(session, Path(file), now=rt.clock.now())
+        loaded = release_plans.load(session, Path(file), now=rt.clock.now())
         if loaded.errors:
             click.echo(plans.format_calendar(loaded.plan, loaded.releases, loaded.issues,
                                              loaded.plan.timezone), err=True)
             click.echo("计划有错误，未应用。", err=True)
             sys.exit(2)
-        report = releases.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now())
+        report = release_plans.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now(),
+                                          actor="cli")
         for line in report.frozen:
             click.echo(f"注意：{line}", err=True)
         click.echo(f"计划已应用：新建 {len(report.created)}，改期 {len(report.moved)}，"
@@ -64,13 +66,13 @@ def plan_apply(file: str) -> None:
 
 
 def _print_table(session, tz, ids=None) -> None:
-    rows = releases.listing(session, tz=tz)
+    rows = queries.listing(session, tz=tz)
     if ids is not None:
         rows = [r for r in rows if r["id"] in ids]
     for r in rows:
         when = format_local(_parse(r["scheduled_at"]), tz)
-        click.echo(f"[{r['id']}] {when}  {r['chapter']}  {releases.MODE_NAMES.get(r['mode'], r['mode'])}  "
-                   f"{releases.STATE_NAMES.get(r['state'], r['state'])}"
+        click.echo(f"[{r['id']}] {when}  {r['chapter']}  {mode_name(r['mode'])}  "
+                   f"{state_name(r['state'])}"
                    + (f"  {r['article_urls'][0]}" if r["article_urls"] else "")
                    + (f"  （{r['error_message']}）" if r["error_message"] else ""))
 
@@ -92,7 +94,7 @@ def release_list(as_json: bool) -> None:
     rt = get_runtime()
     with rt.db.session() as session:
         if as_json:
-            click.echo(json.dumps({"releases": releases.listing(session, tz=rt.settings.tz)},
+            click.echo(json.dumps({"releases": queries.listing(session, tz=rt.settings.tz)},
                                   ensure_ascii=False))
         else:
             _print_table(session, rt.settings.tz)
@@ -111,9 +113,9 @@ def release_approve(release_ids, approve_all: bool, by: str) -> None:
                                                .order_by(Release.scheduled_at)))
         if not release_ids:
             raise click.UsageError("请指定发布编号，或使用 --all")
-        done = releases.approve(session, list(release_ids), by=by, now=rt.clock.now())
+        done = approvals.approve(session, list(release_ids), by=by, now=rt.clock.now())
         for r in done:
-            click.echo(f"发布 {r.id} 已审批（{by}），状态：{releases.STATE_NAMES[r.state]}")
+            click.echo(f"发布 {r.id} 已审批（{by}），状态：{state_name(r.state)}")
 
 
 @release.command("cancel")
@@ -123,7 +125,7 @@ def release_cancel(release_id: int, by: str) -> None:
     """取消尚未提交微信的发布。"""
     rt = get_runtime()
     with rt.db.session() as session:
-        r = releases.cancel(session, release_id, by=by, now=rt.clock.now())
+        r = actions.cancel(session, release_id, by=by, now=rt.clock.now())
         click.echo(f"发布 {r.id} 已取消")
 
 
@@ -134,7 +136,7 @@ def release_retry(release_id: int, by: str) -> None:
     """立即重新发布“已暂停”或“失败”的发布。"""
     rt = get_runtime()
     with rt.db.session() as session:
-        r = releases.retry(session, release_id, by=by, now=rt.clock.now())
+        r = actions.retry(session, release_id, by=by, now=rt.clock.now())
         click.echo(f"发布 {r.id} 将立即重新发布（调度进程会在几秒内处理）")
 
 
@@ -148,8 +150,8 @@ def release_show(release_id: int, as_json: bool) -> None:
     rt = get_runtime()
     tz = rt.settings.tz
     with rt.db.session() as session:
-        r = releases.get(session, release_id)
-        row = next(x for x in releases.listing(session, tz=tz) if x["id"] == release_id)
+        r = queries.get(session, release_id)
+        row = next(x for x in queries.listing(session, tz=tz) if x["id"] == release_id)
         approvals = session.scalars(select(Approval).where(Approval.release_id == r.id).order_by(Approval.id)).all()
         attempts = session.scalars(select(PublishAttempt).where(PublishAttempt.release_id == r.id)
                                    .order_by(PublishAttempt.id)).all()
@@ -164,8 +166,8 @@ def release_show(release_id: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, default=str))
         return
-    click.echo(f"发布 {data['id']}：{data['chapter']}，{releases.MODE_NAMES.get(data['mode'], data['mode'])}，"
-               f"{format_local(_parse(data['scheduled_at']), tz)}，{releases.STATE_NAMES.get(data['state'], data['state'])}")
+    click.echo(f"发布 {data['id']}：{data['chapter']}，{mode_name(data['mode'])}，"
+               f"{format_local(_parse(data['scheduled_at']), tz)}，{state_name(data['state'])}")
     for a in data["approvals"]:
         click.echo(f"  审批：{a['by']}（{a['stage']}）{a['at'][:16]} 版本哈希 {a['sha256'][:12]}"
                    + (f"  已作废：{a['voided']}" if a["voided"] else ""))

@@ -18,8 +18,10 @@ from wxpub.core import content as c
 from wxpub.library import service as library
 from wxpub.core.errors import NotFound, ValidationError
 from wxpub.core.lint import lint_message, load_lexicon
+from wxpub.core.release_states import State
 from wxpub.models import (Approval, Article, AuditEntry, Case, Chapter, MediaFile, Message,
                      MessageVersion, Release, Series)
+from wxpub.releases import transitions
 from wxpub.core.render import RenderedMessage, RenderFooter, render_installments
 
 DEFAULT_SOURCE = "滨海新区营商环境办"
@@ -112,11 +114,25 @@ def render_options(session: Session, chapter: Chapter, options: ComposeOptions) 
 
 
 def compose_chapter(session: Session, chapter: Chapter, *, options: ComposeOptions,
-                    now: datetime, actor: str = "system", lexicon=None) -> list[Composed]:
-    """Render and store a chapter (one ``Composed`` per installment); commits.
+                    now: datetime, actor: str, lexicon=None, settings=None) -> list[Composed]:
+    """The "compose a chapter" use case: render, store new versions, void stale approvals; commits.
 
     ``lexicon`` is the office's word list (``wxpub.core.lint.load_lexicon``); None uses the seed list.
     """
+    try:
+        composed = build_versions(session, chapter, options=options, now=now, actor=actor,
+                                  lexicon=lexicon, settings=settings)
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    return composed
+
+
+def build_versions(session: Session, chapter: Chapter, *, options: ComposeOptions, now: datetime,
+                   actor: str, lexicon=None, settings=None) -> list[Composed]:
+    """Render a chapter and store each installment's new version (one ``Composed`` each); flushes
+    only, so plan apply and the publisher's re-render can make it part of their own transaction."""
     chapter_input, rows = chapter_content(session, chapter)
     messages = render_installments(chapter_input, **render_options(session, chapter, options))
     version_ids = [row.current_version_id for row in rows]
@@ -125,13 +141,13 @@ def compose_chapter(session: Session, chapter: Chapter, *, options: ComposeOptio
     for rendered in messages:
         findings = lint_message(rendered, lexicon)
         out.append(_store(session, chapter, rendered, findings, version_ids, case_ids, now, actor,
-                          options))
-    session.commit()
+                          options, settings))
+    session.flush()
     return out
 
 
 def _store(session, chapter, rendered, findings, version_ids, case_ids, now, actor,
-           options) -> Composed:
+           options, settings) -> Composed:
     message = session.scalar(select(Message).where(Message.chapter_id == chapter.id,
                                                    Message.part == rendered.installment))
     if message is None:
@@ -172,7 +188,7 @@ def _store(session, chapter, rendered, findings, version_ids, case_ids, now, act
     message.current_version = version
     message.theme = rendered.theme
     message.options = options_dict(options)
-    _void_approvals(session, message, version, now)
+    _void_approvals(session, message, version, now, actor, settings)
     session.add(AuditEntry(at=now, actor=actor, action="message.version", object_type="message",
                            object_id=str(message.id),
                            detail={"version": number, "sha256": rendered.sha256}))
@@ -180,14 +196,13 @@ def _store(session, chapter, rendered, findings, version_ids, case_ids, now, act
 
 
 def _void_approvals(session: Session, message: Message, version: MessageVersion,
-                    now: datetime) -> None:
+                    now: datetime, actor: str, settings) -> None:
     """Any edit voids approvals of other versions; their releases wait for a new approval."""
     releases = session.scalars(select(Release).where(Release.message_id == message.id,
-                                                     Release.state == "approved"))
+                                                     Release.state == State.APPROVED))
     for release in releases:
-        release.state = "planned"
-        release.approved_version_id = None
-        release.updated_at = now
+        transitions.void_approval(session, release, actor=actor, now=now, settings=settings,
+                                  reason=f"内容已修改（新版本 v{version.version}），原审批作废，需重新审批")
     approvals = session.scalars(
         select(Approval).join(Release, Approval.release_id == Release.id)
         .where(Release.message_id == message.id, Approval.voided_at.is_(None),
@@ -215,12 +230,12 @@ def office_lexicon(settings):
 
 
 def recompose(session: Session, message_id: int, *, now: datetime, actor: str,
-              lexicon=None) -> list[Composed]:
-    """Render a message's chapter again with the options it was composed with (commits)."""
+              lexicon=None, settings=None) -> list[Composed]:
+    """Render a message's chapter again with the options it was composed with (flushes only)."""
     message = session.get(Message, message_id)
     chapter = session.get(Chapter, message.chapter_id)
-    return compose_chapter(session, chapter, options=options_from_dict(message.options), now=now,
-                           actor=actor, lexicon=lexicon)
+    return build_versions(session, chapter, options=options_from_dict(message.options), now=now,
+                          actor=actor, lexicon=lexicon, settings=settings)
 
 
 def finding_dict(finding) -> dict:

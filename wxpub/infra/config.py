@@ -24,14 +24,22 @@ failing at publish time.
 | WXPUB_LATE_TOLERANCE     | 1800 (seconds a release may start late before it is held for a person) |
 | WXPUB_CONFIRM_WAIT       | 20 (seconds the publisher waits for WeChat's verdict before handing over to polling) |
 | WXPUB_PREPARE_AHEAD      | 900 (seconds before the planned time when images and the draft are prepared) |
+| WXPUB_CONFIRM_POLL       | 1 (seconds between two questions to WeChat while waiting for its verdict) |
+| WXPUB_SUBMIT_SETTLE      | 30 (seconds an uncertain submit whose draft is still there is given before a resubmission) |
+| WXPUB_LEASE_SECONDS      | 120 (how long a worker's claim on a release lasts without renewal) |
 | WXPUB_CLOCK_OFFSET       | 0 (seconds added to the clock; demo and training only, refused in production) |
+
+Any other ``WXPUB_*`` variable stops start-up too (``ConfigError`` suggesting the nearest known name),
+so a misspelt variable is not silently ignored; the few ``WXPUB_*`` variables that are read elsewhere
+and are not settings are listed in ``NOT_SETTINGS``.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,14 +47,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from wxpub.sandbox.config import SandboxConfig
+from wxpub.core.errors import WxpubError
 
-# Development defaults are the sandbox's own defaults, so `make demo` works with no environment.
-DEV_APPID = SandboxConfig.appid
-DEV_APPSECRET = SandboxConfig.secret
-DEV_TOKEN = SandboxConfig.token
-DEV_AES_KEY = SandboxConfig.aes_key
+# Development defaults: the same credentials as the sandbox's defaults (``SandboxConfig``), so
+# `make demo` works with no environment. They are spelt out here so that production configuration
+# does not import the sandbox; tests/test_config.py checks that the two stay equal.
+DEV_APPID = "wxsandbox000000001"
+DEV_APPSECRET = "sandboxsecret00000000000000000001"
+DEV_TOKEN = "sandboxtoken"
+DEV_AES_KEY = "SandboxEncodingAESKey0000000000000000000000"
 DEV_SECRET_KEY = "wxpub-development-only-secret-key"
+
+# ``WXPUB_*`` variables that are not settings: read elsewhere, accepted here without a word.
+NOT_SETTINGS = frozenset({
+    "WXPUB_TEST_DATABASE_URL",  # the test suite's PostgreSQL URL (tests/conftest.py), set by CI
+    "WXPUB_CRASH_AT",           # fault injection point (wxpub/publishing/leases.py)
+})
 
 # Real AppIDs are "wx" + 16 characters and AppSecrets 32; the sandbox (training accounts) accepts
 # looser values, so the strict forms are enforced in production only.
@@ -56,8 +72,10 @@ _AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9]{3,32}$")
 
 
-class ConfigError(ValueError):
-    """A setting is missing or malformed; ``variable`` names it."""
+class ConfigError(WxpubError):
+    """A setting is missing, malformed or unknown; ``variable`` names it (``WXPUB_…``)."""
+
+    code = "config"
 
     def __init__(self, variable: str, message: str):
         super().__init__(f"配置错误：{variable} {message}")
@@ -86,6 +104,9 @@ class Settings:
     late_tolerance: float = 1800.0
     confirm_wait: float = 20.0
     prepare_ahead: float = 900.0
+    confirm_poll: float = 1.0
+    submit_settle: float = 30.0
+    lease_seconds: float = 120.0
     clock_offset: float = 0.0
 
     @property
@@ -102,13 +123,23 @@ class Settings:
     def from_env(cls, environ: dict | None = None) -> "Settings":
         """Read ``WXPUB_*`` variables from ``environ`` (default: ``os.environ``) and validate them."""
         environ = os.environ if environ is None else environ
-        values = {k[len("WXPUB_"):].lower(): v for k, v in environ.items()
-                  if k.startswith("WXPUB_") and v != ""}
+        values = {}
+        for variable, value in environ.items():
+            if not variable.startswith("WXPUB_") or variable in NOT_SETTINGS:
+                continue
+            _check_known(variable)  # named as set, even when empty
+            if value != "":
+                values[variable[len("WXPUB_"):].lower()] = value
         return cls.from_mapping(values)
 
     @classmethod
     def from_mapping(cls, values: dict) -> "Settings":
-        """Build settings from lower-case keys (``database_url`` …); unknown keys are ignored."""
+        """Build settings from lower-case keys (``database_url`` …); an unknown key raises
+        ``ConfigError`` naming its ``WXPUB_`` variable, the keys of ``NOT_SETTINGS`` are skipped."""
+        values = {key: value for key, value in values.items()
+                  if f"WXPUB_{str(key).upper()}" not in NOT_SETTINGS}
+        for key in values:
+            _check_known(f"WXPUB_{str(key).upper()}")
         env = values.get("env", "development")
         if env not in ("development", "production", "test"):
             raise ConfigError("WXPUB_ENV", f"只能是 development、production 或 test，而不是 {env!r}")
@@ -119,7 +150,8 @@ class Settings:
                      "lexicon_file", "database_url"):
             if name in values:
                 kwargs[name] = str(values[name]).strip()
-        for name in ("wechat_timeout", "late_tolerance", "confirm_wait", "prepare_ahead"):
+        for name in ("wechat_timeout", "late_tolerance", "confirm_wait", "prepare_ahead", "confirm_poll",
+                     "submit_settle", "lease_seconds"):
             if name in values:
                 kwargs[name] = _positive_float(f"WXPUB_{name.upper()}", values[name])
         if "clock_offset" in values:
@@ -171,6 +203,24 @@ class Settings:
             raise ConfigError("WXPUB_TIMEZONE", f"不是已知的时区：{self.timezone!r}") from None
         if self.lexicon_file and not Path(self.lexicon_file).is_file():
             raise ConfigError("WXPUB_LEXICON_FILE", f"找不到词库文件：{self.lexicon_file}")
+
+
+def known_variables() -> frozenset[str]:
+    """Every setting's variable name: ``WXPUB_<FIELD>`` for each field of ``Settings``."""
+    return frozenset(f"WXPUB_{f.name.upper()}" for f in fields(Settings))
+
+
+def _check_known(variable: str) -> None:
+    """Raise ``ConfigError`` for a ``WXPUB_*`` name that is neither a setting nor in ``NOT_SETTINGS``."""
+    known = known_variables()
+    if variable in known or variable in NOT_SETTINGS:
+        return
+    # Compared without the shared prefix, which would make every name look alike.
+    names = {name[len("WXPUB_"):]: name for name in known | NOT_SETTINGS}
+    close = difflib.get_close_matches(variable[len("WXPUB_"):], sorted(names), n=1)
+    if close:
+        raise ConfigError(variable, f"不是已知的设置，是不是 {names[close[0]]}？")
+    raise ConfigError(variable, "不是已知的设置（可用的设置见 README 的 Configuration 一节），请删除或改正")
 
 
 def _positive_float(variable: str, raw) -> float:

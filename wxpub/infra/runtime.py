@@ -6,8 +6,8 @@ import time.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-
 from datetime import timedelta
 
 from wxpub.infra.clock import Clock, OffsetClock
@@ -22,6 +22,24 @@ class Runtime:
     settings: Settings
     db: Database
     clock: Clock = field(default_factory=Clock)
+    _wechat: object = field(default=None, init=False, repr=False, compare=False)
+    _wechat_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
+                                         compare=False)
+
+    @property
+    def wechat(self):
+        """The process's one WeChat facade: one HTTP session and token cache for every run.
+
+        Built on first use (nothing connects before); built again only when ``settings`` were
+        replaced, so a facade never works with stale credentials.
+        """
+        with self._wechat_lock:
+            current = self._wechat
+            if current is None or current.settings is not self.settings:
+                from wxpub.wechat import WeChat
+
+                current = self._wechat = WeChat(self.settings, self.db, clock=self.clock)
+            return current
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Runtime":

@@ -152,30 +152,44 @@ def get_case(session: Session, case_id: int) -> Case:
     return row
 
 
-def set_status(session: Session, case_id: int, status: str, *, actor: str, now: datetime) -> Case:
-    """Select (择优), reject or reset a case."""
-    if status not in CASE_STATUSES:
+UNSET = object()
+
+
+def update_case(session: Session, case_id: int, *, status=UNSET, score=UNSET, actor: str,
+                now: datetime) -> Case:
+    """Change a case's curation (status and/or score) as one use case: every field is checked
+    before anything is written, so a bad score never leaves a new status behind."""
+    if status is not UNSET and status not in CASE_STATUSES:
         raise ValidationError(f"案例状态只能是 {'、'.join(CASE_STATUSES)}，而不是 {status!r}")
+    if score is not UNSET and score is not None:
+        if isinstance(score, bool) or not isinstance(score, (int, float)):
+            raise ValidationError(f"评分应为 0 到 100 之间的数字，而不是 {score!r}")
+        if not 0 <= score <= 100:
+            raise ValidationError(f"评分应在 0 到 100 之间，而不是 {score}")
     row = get_case(session, case_id)
-    before = row.status
-    row.status, row.updated_at = status, now
-    session.add(AuditEntry(at=now, actor=actor, action=f"case.{status}", object_type="case",
-                           object_id=str(case_id), detail={"from": before}))
+    if status is not UNSET:
+        before = row.status
+        row.status = status
+        session.add(AuditEntry(at=now, actor=actor, action=f"case.{status}", object_type="case",
+                               object_id=str(case_id), detail={"from": before}))
+    if score is not UNSET:
+        row.score = score
+        session.add(AuditEntry(at=now, actor=actor, action="case.score", object_type="case",
+                               object_id=str(case_id), detail={"score": score}))
+    row.updated_at = now
     session.commit()
     return row
+
+
+def set_status(session: Session, case_id: int, status: str, *, actor: str, now: datetime) -> Case:
+    """Select (择优), reject or reset a case."""
+    return update_case(session, case_id, status=status, actor=actor, now=now)
 
 
 def set_score(session: Session, case_id: int, score: float | None, *, actor: str,
               now: datetime) -> Case:
     """Record a case's score (0–100), or clear it with ``None``."""
-    if score is not None and not 0 <= score <= 100:
-        raise ValidationError(f"评分应在 0 到 100 之间，而不是 {score}")
-    row = get_case(session, case_id)
-    row.score, row.updated_at = score, now
-    session.add(AuditEntry(at=now, actor=actor, action="case.score", object_type="case",
-                           object_id=str(case_id), detail={"score": score}))
-    session.commit()
-    return row
+    return update_case(session, case_id, score=score, actor=actor, now=now)
 
 
 def reorder(session: Session, chapter_id: int, case_ids: list[int], *, actor: str,

@@ -2,17 +2,18 @@
 
 from wxpub.models.base import Base, UTCDateTime, utcnow
 from wxpub.models.library import Case, CaseVersion, Chapter, MediaFile, Series
-from wxpub.models.people import ROLES, Alert, AuditEntry, User
+from wxpub.models.people import ROLES, Alert, AuditEntry, OutboxMessage, User
 from wxpub.models.publishing import (AccessToken, Account, Approval, Article, CallbackEvent, Message,
-                         MessageVersion,
-                         PublishAttempt, Release, UploadedMedia)
+                                    MessageVersion, PublishAttempt, Release, ReleaseTransition,
+                                    UploadedMedia)
 from wxpub.models.stats import StatArticle, StatArticleDaily, StatBizDaily, StatPull
 
 __all__ = [
     "Base", "UTCDateTime", "utcnow",
     "Series", "Chapter", "Case", "CaseVersion", "MediaFile",
     "Account", "Message", "MessageVersion", "Article", "Release", "Approval", "PublishAttempt",
+    "ReleaseTransition",
     "UploadedMedia", "AccessToken", "CallbackEvent",
     "StatArticle", "StatArticleDaily", "StatBizDaily", "StatPull",
-    "User", "AuditEntry", "Alert", "ROLES",
+    "User", "AuditEntry", "Alert", "OutboxMessage", "ROLES",
 ]

@@ -1,10 +1,10 @@
-"""Staff accounts with roles, the audit log and alerts (one per root cause)."""
+"""Staff accounts with roles, the audit log, alerts (one per root cause) and the outbox."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wxpub.models.base import Base, utcnow
@@ -53,3 +53,27 @@ class Alert(Base):
     release_ids: Mapped[list] = mapped_column(default=list)
     sent: Mapped[bool] = mapped_column(default=False)
     resolved_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """A side effect that leaves the process (a webhook call), written in the transaction that
+    decided it and delivered by a periodic job after that transaction committed.
+
+    A rolled-back transaction leaves no row, so nothing is sent; a delivered row is marked and never
+    sent again. ``claimed_by``/``claimed_until`` keep two deliverers from sending the same row.
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # webhook
+    target: Mapped[str] = mapped_column(String(1024))
+    payload: Mapped[dict] = mapped_column(default=dict)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_try_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    gave_up_at: Mapped[datetime | None]

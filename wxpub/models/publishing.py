@@ -154,6 +154,23 @@ class PublishAttempt(Base):
     detail: Mapped[dict] = mapped_column(default=dict)
 
 
+class ReleaseTransition(Base):
+    """One move of a release's state: from, to, at which step, who or what moved it, why, when.
+
+    Written only by ``wxpub.releases.transitions.move``; the release page's timeline reads it.
+    """
+
+    __tablename__ = "release_transitions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    step: Mapped[str] = mapped_column(String(30), default="")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CallbackEvent(Base):
     """A WeChat push already handled: WeChat retries deliveries, so events are deduplicated by key."""
 

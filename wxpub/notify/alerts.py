@@ -3,8 +3,9 @@
 A root cause is a string key: account-wide problems (an expired AppSecret, the IP whitelist, a missing
 permission, a used-up quota) use ``account:<errcode>`` so that ten releases hit by one expired secret
 raise one alert; release-specific problems use ``release:<id>:<what>``. An open alert with the same
-cause is updated (count, release ids) instead of sent again. The webhook gets a JSON body and a short
-timeout; a webhook failure is logged and never breaks publishing.
+cause is updated (count, release ids) instead of sent again. The webhook is never called from here:
+the first alert of a cause puts one message in the outbox, in the caller's transaction, and the
+scheduler delivers it after that transaction committed (``wxpub.notify.outbox``).
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wxpub.models import Alert
+from wxpub.notify import outbox
 
 log = logging.getLogger("wxpub.notify.alerts")
-WEBHOOK_TIMEOUT = 5
 
 # errcodes that concern the whole account, not one article.
 ACCOUNT_WIDE = {40001, 40013, 40125, 40164, 40243, 41002, 41004, 42001, 45009, 45028, 48001,
@@ -36,7 +36,7 @@ def cause_for(errcode: int | None, release_id: int, what: str = "failed") -> str
 def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
                 release_id: int | None = None, severity: str = "error",
                 webhook_url: str = "") -> Alert:
-    """Record (and, the first time for this cause, send) an alert; the caller commits."""
+    """Record an alert (the first of its cause also goes to the outbox); flushes, the caller commits."""
     alert = session.scalar(select(Alert).where(Alert.cause == cause, Alert.resolved_at.is_(None)))
     if alert is not None:
         alert.count += 1
@@ -48,11 +48,12 @@ def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
     alert = Alert(cause=cause, severity=severity, message=message, first_at=now, last_at=now,
                   release_ids=[release_id] if release_id is not None else [])
     session.add(alert)
+    session.flush()
     log.error("ALERT [%s] %s", cause, message)
     if webhook_url:
-        alert.sent = send_webhook(webhook_url, {
-            "cause": cause, "severity": severity, "message": message,
-            "release_ids": alert.release_ids, "at": now.isoformat()})
+        outbox.enqueue(session, kind="webhook", target=webhook_url, alert_id=alert.id, now=now,
+                       payload={"cause": cause, "severity": severity, "message": message,
+                                "release_ids": alert.release_ids, "at": now.isoformat()})
     return alert
 
 
@@ -61,16 +62,3 @@ def resolve(session: Session, cause: str, now: datetime) -> None:
     for alert in session.scalars(select(Alert).where(Alert.cause == cause,
                                                      Alert.resolved_at.is_(None))):
         alert.resolved_at = now
-
-
-def send_webhook(url: str, payload: dict) -> bool:
-    """POST the alert as JSON; True when the receiver answered 2xx."""
-    try:
-        response = requests.post(url, json=payload, timeout=WEBHOOK_TIMEOUT)
-        ok = 200 <= response.status_code < 300
-        if not ok:
-            log.warning("alert webhook answered HTTP %s", response.status_code)
-        return ok
-    except requests.RequestException as error:
-        log.warning("alert webhook failed: %s", type(error).__name__)
-        return False

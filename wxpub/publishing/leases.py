@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from wxpub.models import Release
 
 log = logging.getLogger("wxpub.publishing.leases")
-LEASE = timedelta(seconds=120)
+LEASE = timedelta(seconds=120)  # the default of WXPUB_LEASE_SECONDS
 
 
 def crashpoint(name: str) -> None:
@@ -31,7 +31,7 @@ def crashpoint(name: str) -> None:
 
 
 def claim(session: Session, release_id: int, worker: str, now: datetime, *,
-          ahead: timedelta = timedelta(0)) -> bool:
+          ahead: timedelta = timedelta(0), lease: timedelta = LEASE) -> bool:
     """Take the release's lease if it is due (within ``ahead``, for preparing) and free, or held by
     a dead local worker."""
     due = (Release.scheduled_at <= now + ahead) & ((Release.next_try_at.is_(None)) | (Release.next_try_at <= now))
@@ -39,7 +39,7 @@ def claim(session: Session, release_id: int, worker: str, now: datetime, *,
     result = session.execute(
         update(Release).where(Release.id == release_id, Release.state.in_(("approved", "publishing")),
                               due, free)
-        .values(lease_owner=worker, lease_until=now + LEASE).execution_options(synchronize_session=False))
+        .values(lease_owner=worker, lease_until=now + lease).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         row = session.get(Release, release_id)
         if row is None or row.lease_owner is None or not _owner_dead(row.lease_owner) \
@@ -49,7 +49,7 @@ def claim(session: Session, release_id: int, worker: str, now: datetime, *,
         # The lease belongs to a process of this machine that no longer exists (kill -9): take over.
         result = session.execute(
             update(Release).where(Release.id == release_id, Release.lease_owner == row.lease_owner, due)
-            .values(lease_owner=worker, lease_until=now + LEASE).execution_options(synchronize_session=False))
+            .values(lease_owner=worker, lease_until=now + lease).execution_options(synchronize_session=False))
         if result.rowcount != 1:
             session.rollback()
             return False

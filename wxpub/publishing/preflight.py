@@ -13,7 +13,7 @@ from wxpub.notify import alerts
 
 from wxpub.editorial import compose
 
-from wxpub.releases import service as releases
+from wxpub.releases.queries import approval_valid
 from wxpub.models import MessageVersion, PublishAttempt, Release
 from wxpub.infra.runtime import Runtime
 from wxpub.publishing.uploads import draft_payload
@@ -26,7 +26,7 @@ WINDOWS = (("preflight-24h", timedelta(hours=24)), ("preflight-1h", timedelta(ho
 def check_release(rt: Runtime, session, release: Release, wx: WeChat) -> list[str]:
     """Problems that would stop ``release`` (Chinese sentences); empty when all is well."""
     problems = []
-    if not releases.approval_valid(session, release):
+    if not approval_valid(session, release):
         problems.append("内容尚未审批或审批已失效")
     elif compose.content_drifted(session, release):
         problems.append("案例内容在审批后有改动，发布时将需要重新审批")
@@ -73,7 +73,7 @@ def run_due_checks(rt: Runtime) -> int:
     """Run each window's check once for every release entering it; returns how many ran."""
     now = rt.clock.now()
     ran = 0
-    wx = WeChat(rt.settings, rt.db, clock=rt.clock)
+    wx = rt.wechat
     with rt.db.session() as session:
         upcoming = session.scalars(select(Release).where(
             Release.state.in_(("planned", "approved")), Release.scheduled_at > now,

@@ -14,7 +14,7 @@ from datetime import timedelta
 from flask import Blueprint, request
 
 from wxpub.sandbox.state import SandboxState, Token
-from wxpub.sandbox.wire import WeChatError, json_body, wechat_endpoint
+from wxpub.sandbox.wire import WeChatError, check_access_token, json_body, wechat_endpoint
 
 bp = Blueprint("sandbox_tokens", __name__)
 
@@ -23,25 +23,6 @@ GRACE = timedelta(minutes=5)
 FORCE_SPACING = timedelta(seconds=30)
 FORCE_PER_DAY = 20
 _TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{16,512}$")
-
-
-def check_access_token(state: SandboxState, value: str | None) -> Token:
-    """Validate the `access_token` query parameter or raise the matching WeChatError."""
-    if not value:
-        raise WeChatError(41001)
-    if not _TOKEN_SHAPE.match(value):
-        raise WeChatError(40014)
-    with state.lock:
-        token = state.tokens.get(value)
-        now = state.now()
-        if token is None:
-            raise WeChatError(40001)
-        if token.revoked_at is not None and now >= token.revoked_at:
-            raise WeChatError(40001)
-        if now >= token.expires_at:
-            raise WeChatError(42001)
-        return token
 
 
 def _check_credentials(state: SandboxState, grant_type, appid, secret) -> None:

@@ -7,13 +7,14 @@ check, access-token check, the handler, post-processing faults, and the call log
 from __future__ import annotations
 
 import json
+import re
 from functools import wraps
 from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, request
 
 from wxpub.sandbox import faults
-from wxpub.sandbox.state import SandboxState
+from wxpub.sandbox.state import SandboxState, Token
 
 ERRMSG = {
     -1: "system error",
@@ -155,8 +156,6 @@ def _run_call(fn: Callable, methods: tuple[str, ...], auth: bool, kwargs: dict) 
         if request.method not in methods:
             raise WeChatError(43002 if "POST" in methods else 43001)
         if auth:
-            from wxpub.sandbox.tokens import check_access_token
-
             check_access_token(st, request.args.get("access_token"))
         result = fn(st, **kwargs)
         response = result if isinstance(result, Response) else make_json(result)
@@ -171,3 +170,24 @@ def _run_call(fn: Callable, methods: tuple[str, ...], auth: bool, kwargs: dict) 
     if entry["fault"] in ("slow", "reset"):
         request.environ[faults.ENVIRON_KEY] = entry["fault"]
     return response
+
+
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{16,512}$")
+
+
+def check_access_token(state: SandboxState, value: str | None) -> Token:
+    """Validate the `access_token` query parameter or raise the matching WeChatError."""
+    if not value:
+        raise WeChatError(41001)
+    if not _TOKEN_SHAPE.match(value):
+        raise WeChatError(40014)
+    with state.lock:
+        token = state.tokens.get(value)
+        now = state.now()
+        if token is None:
+            raise WeChatError(40001)
+        if token.revoked_at is not None and now >= token.revoked_at:
+            raise WeChatError(40001)
+        if now >= token.expires_at:
+            raise WeChatError(42001)
+        return token

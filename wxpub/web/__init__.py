@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify
-
-from wxpub.core.errors import WxpubError
+from flask import Flask, current_app
 
 
 def runtime():
@@ -13,17 +11,14 @@ def runtime():
 
 
 def init_app(app: Flask) -> None:
-    """Register every blueprint and the error mapping of the JSON API."""
-    from wxpub.web import health
+    """Register every blueprint, the error answers (``wxpub.web.errors``) and the request id."""
+    from wxpub.web import errors, health
+    errors.init_app(app)
     app.register_blueprint(health.bp)
     for name in ("auth", "api", "callback", "dashboard", "preview"):
         module = _optional(name)
         if module is not None:
             module.init_app(app)
-
-    @app.errorhandler(WxpubError)
-    def _wxpub_error(error: WxpubError):
-        return jsonify(error.to_dict()), error.http_status
 
     @app.teardown_appcontext
     def _close_session(_exc):

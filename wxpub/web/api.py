@@ -49,13 +49,8 @@ def update_case(case_id: int):
     unknown = set(body) - {"status", "score"}
     if unknown:
         raise ValidationError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
-    if "status" in body:
-        library.set_status(session, case_id, body["status"], actor=actor, now=now)
-    if "score" in body:
-        score = body["score"]
-        if score is not None and not isinstance(score, (int, float)):
-            raise ValidationError("score 应为数字或 null")
-        library.set_score(session, case_id, score, actor=actor, now=now)
+    fields = {name: body[name] for name in ("status", "score") if name in body}
+    library.update_case(session, case_id, actor=actor, now=now, **fields)
     return jsonify(library.case_summary(library.get_case(session, case_id)))
 
 

@@ -11,10 +11,8 @@ import logging
 
 
 from flask import Blueprint, Flask, Response, request
-from sqlalchemy.exc import IntegrityError
 
-from wxpub.publishing import outcomes
-from wxpub.models import CallbackEvent
+from wxpub.publishing import events
 from wxpub.wechat import CallbackCrypto, CallbackError, parse_event
 from wxpub.web import db_session, runtime
 
@@ -57,20 +55,7 @@ def receive():
     except CallbackError as error:
         log.warning("callback refused: %s", error.message)
         return Response(error.message, status=403, mimetype="text/plain; charset=utf-8")
-    session, now = db_session(), runtime().clock.now()
-    if event.get("event") in ("PUBLISHJOBFINISH", "MASSSENDJOBFINISH"):
-        record = CallbackEvent(dedupe_key=event["dedup_key"][:200], event=event["event"],
-                               payload={k: v for k, v in event.items() if k != "dedup_key"},
-                               received_at=now)
-        session.add(record)
-        try:
-            session.flush()
-        except IntegrityError:
-            session.rollback()
-            return Response("success", mimetype="text/plain")  # a retry of an event we have
-        release = outcomes.record_event(session, runtime().settings, event, now)
-        record.release_id = release.id if release is not None else None
-        session.commit()
+    events.receive_event(db_session(), runtime().settings, event, runtime().clock.now())
     return Response("success", mimetype="text/plain")
 
 

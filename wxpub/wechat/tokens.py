@@ -17,6 +17,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -105,6 +106,9 @@ class SharedAccessToken:
         self.wait_seconds = wait_seconds or (self.lease_seconds + 1)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._cached: _Cached | None = None
+        # Threads of one process share this object (one facade per runtime): one of them loads or
+        # refreshes while the others wait for its result instead of racing for the lease.
+        self._refreshing = threading.Lock()
 
     # ----- public -----
     def get(self) -> str:
@@ -112,7 +116,11 @@ class SharedAccessToken:
         cached = self._cached
         if cached is not None and self._fresh(cached.expires_at, cached.fetched_at):
             return cached.token
-        return self._load_or_refresh()
+        with self._refreshing:
+            cached = self._cached
+            if cached is not None and self._fresh(cached.expires_at, cached.fetched_at):
+                return cached.token
+            return self._load_or_refresh()
 
     def invalidate(self, token: str) -> None:
         """Mark ``token`` stale because WeChat rejected it; a newer stored token is left alone."""

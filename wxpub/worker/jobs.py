@@ -1,7 +1,8 @@
-"""Scheduler job functions: top-level, plain ids only, so APScheduler can store them by reference.
+"""What the scheduler process runs: one object holding the runtime, one method per job.
 
-Each job builds (once per process) the runtime from the environment and calls a service; the
-database decides what to do, the job only triggers it.
+APScheduler only triggers; every job asks the database what to do. Jobs live in APScheduler's
+memory job store and receive the runtime through this object (no module globals), so several
+runtimes — two schedulers in one test, say — never share state.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import uuid
 from wxpub.infra.runtime import Runtime
 
 log = logging.getLogger("wxpub.worker.jobs")
-_runtime: Runtime | None = None
 
 
 def worker_id() -> str:
@@ -27,39 +27,33 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
-def runtime() -> Runtime:
-    """The process-wide runtime (set by the scheduler at start, else read from the environment)."""
-    global _runtime
-    if _runtime is None:
-        _runtime = Runtime.from_env()
-    return _runtime
+class Jobs:
+    """The scheduler's jobs, bound to one runtime."""
 
+    def __init__(self, rt: Runtime):
+        self.rt = rt
 
-def use_runtime(rt: Runtime) -> None:
-    """Make job functions use ``rt`` (the scheduler process and tests call this)."""
-    global _runtime
-    _runtime = rt
+    def run_release(self, release_id: int) -> None:
+        """Fire one release: claim it and run (or resume) its publishing pipeline."""
+        from wxpub.publishing.pipeline import run_release
+        run_release(self.rt, release_id, worker=worker_id())
 
+    def resume_and_confirm(self) -> None:
+        """Resume releases whose worker died, confirm submitted ones, retry transient failures."""
+        from wxpub.publishing.resume import resume_and_confirm
+        resume_and_confirm(self.rt, worker=worker_id)
 
-def run_release(release_id: int) -> None:
-    """Fire one release: claim it and run (or resume) its publishing pipeline."""
-    from wxpub.publishing.pipeline import run_release as run
-    run(runtime(), release_id, worker=worker_id())
+    def preflight(self) -> None:
+        """Pre-flight checks 24 hours and 1 hour before each release."""
+        from wxpub.publishing.preflight import run_due_checks
+        run_due_checks(self.rt)
 
+    def pull_statistics(self) -> None:
+        """The daily statistics pull (after 08:00 Beijing time, again while figures are provisional)."""
+        from wxpub.stats import pull
+        pull(self.rt)
 
-def resume_and_confirm() -> None:
-    """Resume releases whose worker died, confirm submitted ones, retry transient failures."""
-    from wxpub.publishing.pipeline import resume_and_confirm as work
-    work(runtime(), worker=worker_id)
-
-
-def preflight() -> None:
-    """Pre-flight checks 24 hours and 1 hour before each release."""
-    from wxpub.publishing.preflight import run_due_checks
-    run_due_checks(runtime())
-
-
-def pull_statistics() -> None:
-    """The daily statistics pull (after 08:00 Beijing time, again while figures are provisional)."""
-    from wxpub.stats import pull
-    pull(runtime())
+    def deliver_outbox(self) -> None:
+        """Send committed alerts (webhooks) — never inside a lease or a transaction."""
+        from wxpub.notify.outbox import deliver_due
+        deliver_due(self.rt, worker=worker_id())

@@ -1,11 +1,13 @@
 """The one scheduler process (``wxpub scheduler``; the Procfile's ``scheduler:`` role).
 
-APScheduler 3 with a persistent SQLAlchemy job store triggers work; the database decides it. One date
-job per approved release (id ``release-<id>``) is reconciled from the ``releases`` table at start and
-every few seconds, so an approval, a new plan or a cancel made by another process is picked up without
-a restart. Periodic jobs resume and confirm releases, run pre-flight checks and pull statistics after
-08:00 Beijing time. Never start this inside web workers: a second scheduler by mistake still cannot
-double-publish (releases are claimed in the database), but it wastes calls.
+APScheduler 3 triggers work; the database decides it. Release jobs (one date job per approved
+release, id ``release-<id>``) live in APScheduler's memory job store and are rebuilt from the
+``releases`` table at start and every few seconds, so an approval, a new plan or a cancel made by
+another process is picked up without a restart — and no job store is ever shared between
+schedulers, as APScheduler requires. Periodic jobs (declared below as data) resume and confirm
+releases, deliver the outbox, run pre-flight checks and pull statistics after 08:00 Beijing time.
+Never start this inside web workers: a second scheduler by mistake still cannot double-publish
+(releases are claimed in the database), but it wastes calls.
 """
 
 from __future__ import annotations
@@ -16,64 +18,67 @@ from datetime import datetime, timezone
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select
 
-from wxpub.worker import jobs
-from wxpub.models import Release
+from wxpub.core.release_states import State
 from wxpub.infra.runtime import Runtime
+from wxpub.models import Release
+from wxpub.worker.jobs import Jobs
 
 log = logging.getLogger("wxpub.worker.scheduler")
-_current: BlockingScheduler | None = None
 SYNC_SECONDS = 2
 CONFIRM_SECONDS = 5
+OUTBOX_SECONDS = 2
 PREFLIGHT_SECONDS = 300
 JOB_PREFIX = "release-"
 
 
+def periodic_jobs(rt: Runtime, jobs: Jobs, sync) -> list[tuple]:
+    """The periodic jobs as data: (callable, trigger arguments, stable id)."""
+    return [
+        (sync, {"trigger": "interval", "seconds": SYNC_SECONDS,
+                "next_run_time": datetime.now(timezone.utc)}, "sync-releases"),
+        (jobs.resume_and_confirm, {"trigger": "interval", "seconds": CONFIRM_SECONDS}, "resume-and-confirm"),
+        (jobs.deliver_outbox, {"trigger": "interval", "seconds": OUTBOX_SECONDS}, "deliver-outbox"),
+        (jobs.preflight, {"trigger": "interval", "seconds": PREFLIGHT_SECONDS}, "preflight"),
+        (jobs.pull_statistics, {"trigger": CronTrigger(hour="8-12", minute=30, timezone=rt.settings.timezone)},
+         "pull-statistics"),
+    ]
+
+
 def build(rt: Runtime, *, sync_seconds: float = SYNC_SECONDS) -> BlockingScheduler:
-    """A configured scheduler (not started): release jobs persist in the database, the periodic
-    jobs are declared here as data and live in memory (re-created at every start)."""
-    global _current
-    jobs.use_runtime(rt)
+    """A configured scheduler (not started) whose jobs are bound to ``rt``."""
     scheduler = BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=rt.db.engine, tablename="apscheduler_jobs"),
-                   "memory": MemoryJobStore()},
+        jobstores={"default": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(4)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         timezone="UTC")
-    periodic = [
-        (sync_jobs, {"trigger": "interval", "seconds": sync_seconds,
-                     "next_run_time": datetime.now(timezone.utc)}, "sync-releases"),
-        ("wxpub.worker.jobs:resume_and_confirm", {"trigger": "interval", "seconds": CONFIRM_SECONDS},
-         "resume-and-confirm"),
-        ("wxpub.worker.jobs:preflight", {"trigger": "interval", "seconds": PREFLIGHT_SECONDS}, "preflight"),
-        ("wxpub.worker.jobs:pull_statistics",
-         {"trigger": CronTrigger(hour="8-12", minute=30, timezone=rt.settings.timezone)},
-         "pull-statistics"),
-    ]
-    for func, trigger, job_id in periodic:
-        scheduler.add_job(func, id=job_id, jobstore="memory", replace_existing=True, **trigger)
-    _current = scheduler
+    jobs = Jobs(rt)
+
+    def sync() -> dict:
+        return sync_jobs(scheduler, rt, jobs)
+
+    for func, trigger, job_id in periodic_jobs(rt, jobs, sync):
+        if job_id == "sync-releases":
+            trigger = {**trigger, "seconds": sync_seconds}
+        scheduler.add_job(func, id=job_id, replace_existing=True, **trigger)
     return scheduler
 
 
-def sync_jobs(scheduler=None) -> dict:
+def sync_jobs(scheduler, rt: Runtime, jobs: Jobs) -> dict:
     """Make the release jobs match the database: one date job per approved release at its due time."""
-    scheduler = scheduler or _current
-    rt = jobs.runtime()
     with rt.db.session() as session:
         wanted = {f"{JOB_PREFIX}{r.id}": (r.id, r.next_try_at or r.scheduled_at)
-                  for r in session.scalars(select(Release).where(Release.state == "approved"))}
+                  for r in session.scalars(select(Release).where(Release.state == State.APPROVED.value))}
     existing = {job.id: job for job in scheduler.get_jobs() if job.id.startswith(JOB_PREFIX)}
     added = moved = removed = 0
     for job_id, (release_id, due) in wanted.items():
         job = existing.get(job_id)
         if job is None:
-            scheduler.add_job("wxpub.worker.jobs:run_release", DateTrigger(run_date=due), args=[release_id],
+            scheduler.add_job(jobs.run_release, DateTrigger(run_date=due), args=[release_id],
                               id=job_id, replace_existing=True)
             added += 1
         elif job.next_run_time is not None and job.next_run_time != due and job.trigger.run_date != due:

@@ -21,18 +21,14 @@ from zoneinfo import ZoneInfo
 
 from wxpub.core.plans.cron import cron_trigger
 from wxpub.core.plans.calendar import WEEKDAYS_ZH, OfficeHolidays, WorkdayCalendar
-from wxpub.core.plans.model import ERROR, ChapterEntry, Plan, PlanError, PlannedRelease
+from wxpub.core.plans.model import (ERROR, ONE_DAY, ChapterEntry, Plan, PlanError, PlannedRelease,
+                                   is_day_based)
+from wxpub.core.plans.validate import structural_issues
 
 UTC = timezone.utc
-ONE_DAY = timedelta(days=1)
 # A plan that finds no allowed day within ten years is broken (e.g. a blackout with no end).
 MAX_SEARCH_STEPS = 3700
 MAX_SLOT_SEARCH = 200_000
-
-
-def is_day_based(interval: timedelta | None) -> bool:
-    """Whether an interval is a whole number of days (then ``time_of_day`` and day moves apply)."""
-    return interval is not None and interval >= ONE_DAY and interval % ONE_DAY == timedelta(0)
 
 
 def expand(plan: Plan, *, now: datetime, holidays: OfficeHolidays | None = None
@@ -46,7 +42,6 @@ def expand(plan: Plan, *, now: datetime, holidays: OfficeHolidays | None = None
     the clock the same way. Raises ``PlanError`` when the plan cannot be expanded at all (bad
     timezone, no schedule …: the same errors ``validate`` lists).
     """
-    from wxpub.core.plans.validate import structural_issues  # validate imports this module
 
     blocking = [(i.line, i.message) for i in structural_issues(plan) if i.severity == ERROR]
     if blocking:

@@ -146,3 +146,11 @@ class PlanIssue:
     chapter: str | None = None
     line: int | None = None
     code: str = field(default="", compare=False)  # stable machine name, for tests and the API
+
+
+ONE_DAY = timedelta(days=1)
+
+
+def is_day_based(interval: timedelta | None) -> bool:
+    """Whether an interval is a whole number of days (then ``time_of_day`` and day moves apply)."""
+    return interval is not None and interval >= ONE_DAY and interval % ONE_DAY == timedelta(0)

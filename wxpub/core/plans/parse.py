@@ -16,6 +16,7 @@ import yaml
 
 from wxpub.core.plans import yamlnodes as yn
 from wxpub.core.plans.cron import CronSyntaxError, cron_trigger
+from wxpub.core.plans.validate import structural_issues
 from wxpub.core.plans.model import (ACCOUNT_TYPES, DEFAULT_TIMEZONE, DEFAULT_TITLE_TEMPLATE, ERROR, MASS_SEND,
                     MODES, PUBLISH, SERVICE, SUBSCRIPTION, TITLE_FIELDS, Blackout, ChapterEntry,
                     Plan, PlanError)
@@ -180,7 +181,6 @@ def load_plan(text: str, filename: str) -> Plan:
         raise PlanError(filename, reader.problems)
     plan = Plan(**{k: v for k, v in fields.items() if v is not None})
 
-    from wxpub.core.plans.validate import structural_issues  # validate imports expand; avoid an import cycle
     key_lines = {key: yn.line_of(node) for key, node in nodes.items()}
     for issue in structural_issues(plan):
         if issue.severity == ERROR:

@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wxpub.core.plans.calendar import NONE, OFFICE, WEEKDAYS_ZH, package_last_year
 from wxpub.core.plans.cron import CronSyntaxError, cron_trigger
-from wxpub.core.plans.expand import is_day_based
-from wxpub.core.plans.model import (ACCOUNT_TYPES, ERROR, MASS_SEND, MODES, SERVICE, SUBSCRIPTION, WARNING, Plan,
+from wxpub.core.plans.model import (is_day_based, ACCOUNT_TYPES, ERROR, MASS_SEND, MODES, SERVICE, SUBSCRIPTION, WARNING, Plan,
                     PlanIssue, PlannedRelease)
 
 BEIJING = ZoneInfo("Asia/Shanghai")

@@ -1,0 +1,81 @@
+"""WeChat's pushed verdicts (PUBLISHJOBFINISH / MASSSENDJOBFINISH): one use case per incoming event.
+
+``receive_event`` stores the event once (WeChat retries deliveries; the dedupe key makes a retry a
+no-op), settles its release through the same transitions the publisher uses — so a release
+published by the callback has exactly the bookkeeping of one confirmed by polling — and commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from wxpub.core.release_states import State
+from wxpub.models import CallbackEvent, PublishAttempt, Release
+from wxpub.publishing.verdicts import mass_status_message, publish_status_message
+from wxpub.releases import transitions
+
+VERDICTS = ("PUBLISHJOBFINISH", "MASSSENDJOBFINISH")
+CALLBACK = "callback"
+
+
+def receive_event(session: Session, settings, event: dict, now: datetime) -> Release | None:
+    """Record a verdict event and apply it to its release; a repeated delivery changes nothing."""
+    if event.get("event") not in VERDICTS:
+        return None
+    record = CallbackEvent(dedupe_key=event["dedup_key"][:200], event=event["event"],
+                           payload={k: v for k, v in event.items() if k != "dedup_key"}, received_at=now)
+    session.add(record)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return None  # a retry of an event we already have
+    try:
+        release = _apply(session, settings, event, now)
+        record.release_id = release.id if release is not None else None
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    return release
+
+
+def _apply(session: Session, settings, event: dict, now: datetime) -> Release | None:
+    kind = event.get("event")
+    release = None
+    if kind == "PUBLISHJOBFINISH" and event.get("publish_id") is not None:
+        release = session.scalar(select(Release).where(Release.publish_id == str(event["publish_id"])))
+    elif kind == "MASSSENDJOBFINISH" and event.get("msg_id") is not None:
+        release = session.scalar(select(Release).where(Release.msg_id == str(event["msg_id"])))
+    if release is None:
+        return None
+    urls = list(event.get("article_urls") or [])
+    if release.state == State.PUBLISHED:
+        # Polling settled it first; a late event still adds the article links polling did not have.
+        if urls and not release.article_urls:
+            release.article_urls = urls
+    elif release.state == State.PUBLISHING:
+        if kind == "PUBLISHJOBFINISH":
+            status = event.get("publish_status")
+            if status == 0:
+                transitions.published(session, release, urls=urls, actor=CALLBACK, now=now,
+                                      reason="微信推送发布成功事件")
+            elif status not in (None, 1):
+                transitions.failed(session, release, errcode=None, actor=CALLBACK, now=now,
+                                   settings=settings,
+                                   message=publish_status_message(status, event.get("fail_idx") or []))
+        else:
+            status = (event.get("status") or "").lower()
+            if status == "send success":
+                transitions.published(session, release, urls=urls or list(release.article_urls or []),
+                                      actor=CALLBACK, now=now, reason="微信推送群发成功事件")
+            elif status:
+                transitions.failed(session, release, errcode=None, actor=CALLBACK, now=now,
+                                   settings=settings, message=mass_status_message(event.get("status") or ""))
+    session.add(PublishAttempt(release_id=release.id, step="event", worker=CALLBACK, started_at=now,
+                               finished_at=now, outcome="ok", detail={"event": event}))
+    return release

@@ -1,0 +1,197 @@
+"""Plans into releases: read and validate a plan file, then reconcile it into the database.
+
+The database is the single source of truth for releases; the scheduler only triggers them.
+Applying a plan is one transaction: everything it needs (chapters, their composed installments) is
+checked first, and only a plan that fits entirely is written. It is idempotent: the same plan
+changes nothing, an edited plan moves only what changed, and a release that is publishing or
+published never moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wxpub.core import plans
+from wxpub.core.errors import ValidationError
+from wxpub.core.importers.headings import normalize_chapter
+from wxpub.core.release_states import FROZEN, State, state_name
+from wxpub.editorial import compose
+from wxpub.models import Account, AuditEntry, Chapter, Message, Release, Series
+from wxpub.releases import transitions
+from wxpub.releases.queries import approval_valid
+
+
+@dataclass
+class LoadedPlan:
+    """A plan file read and expanded, with its issues, ready to show or apply."""
+
+    plan: plans.Plan
+    releases: list
+    issues: list
+
+    @property
+    def errors(self) -> list:
+        """Issues that forbid applying the plan."""
+        return [i for i in self.issues if i.severity == plans.ERROR]
+
+
+@dataclass
+class ApplyReport:
+    """What ``apply_plan`` did."""
+
+    created: list[Release] = field(default_factory=list)
+    moved: list[Release] = field(default_factory=list)
+    unchanged: list[Release] = field(default_factory=list)
+    canceled: list[Release] = field(default_factory=list)
+    frozen: list[str] = field(default_factory=list)  # messages about releases that could not move
+
+
+def load(session: Session, path: Path, *, now: datetime) -> LoadedPlan:
+    """Read, expand and validate a plan file against the case library."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValidationError(f"找不到计划文件：{path}") from None
+    except UnicodeDecodeError:
+        raise ValidationError(f"{path} 不是 UTF-8 编码的 YAML 文件") from None
+    plan = plans.load_plan(text, str(path))
+    # "人文环境篇" in a plan means the chapter the library calls "人文环境".
+    plan = replace(plan, chapters=tuple(replace(entry, name=normalize_chapter(entry.name))
+                                        for entry in plan.chapters))
+    holidays = None
+    holiday_path = plans.holidays_path(plan, str(path))
+    if holiday_path:
+        holiday_path = Path(holiday_path)
+        if not holiday_path.is_file():
+            raise ValidationError(f"{path}：找不到节假日文件 {holiday_path}")
+        holidays = plans.load_holidays(holiday_path.read_text(encoding="utf-8"), str(holiday_path))
+    expanded = plans.expand(plan, now=now, holidays=holidays)
+    known = _known_chapters(session, plan.series)
+    issues = plans.validate(plan, expanded, now=now, known_chapters=known,
+                            existing_mass_sends=_other_mass_sends(session, plan))
+    if not known:
+        issues.insert(0, plans.PlanIssue(plans.ERROR, f"案例库中没有系列“{plan.series}”，请先导入案例",
+                                         code="unknown_series"))
+    return LoadedPlan(plan, expanded, issues)
+
+
+def _known_chapters(session: Session, series_name: str) -> dict[str, int]:
+    series = session.scalar(select(Series).where(Series.name == series_name))
+    if series is None:
+        return {}
+    return {chapter.name: len(compose.chosen_cases(chapter)) for chapter in series.chapters}
+
+
+def _other_mass_sends(session: Session, plan: plans.Plan) -> list[datetime]:
+    rows = session.scalars(select(Release).join(Account).where(
+        Account.name == plan.account, Release.mode == "mass_send",
+        Release.state.not_in(["canceled", "failed"]),
+        Release.plan_key.not_like(f"{plan.series}/%")))
+    return [r.scheduled_at for r in rows]
+
+
+def account_for(session: Session, name: str, appid: str, account_type: str) -> Account:
+    """The account row for a plan's ``account`` (created on first use)."""
+    account = session.scalar(select(Account).where(Account.name == name))
+    if account is None:
+        account = session.scalar(select(Account).where(Account.appid == appid))
+        if account is not None and account.name != name:
+            raise ValidationError(f"AppID {appid} 已登记为公众号“{account.name}”，计划中写的是“{name}”")
+        account = Account(name=name, appid=appid, account_type=account_type)
+        session.add(account)
+        session.flush()
+    return account
+
+
+def apply_plan(session: Session, loaded: LoadedPlan, *, settings, now: datetime,
+               actor: str) -> ApplyReport:
+    """Reconcile the plan's releases into the database (composing chapter articles as needed).
+
+    One use case, one commit: the chapters' installments are composed and every planned part is
+    checked before any release is written; on any error nothing is left behind.
+    """
+    try:
+        report = _apply(session, loaded, settings=settings, now=now, actor=actor)
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    return report
+
+
+def _apply(session: Session, loaded: LoadedPlan, *, settings, now: datetime, actor: str) -> ApplyReport:
+    if loaded.errors:
+        raise ValidationError("计划有错误，未应用：\n" + "\n".join(i.message for i in loaded.errors))
+    plan = loaded.plan
+    series = session.scalar(select(Series).where(Series.name == plan.series))
+    options = compose.ComposeOptions(theme=plan.theme or "政务红",
+                                     title_template=plan.title_template)
+    messages = _messages_for_plan(session, series, loaded.releases, options, now, actor,
+                                  compose.office_lexicon(settings))
+    account = account_for(session, plan.account, settings.appid, plan.account_type)
+    report = ApplyReport()
+    wanted = set()
+    for planned in loaded.releases:
+        wanted.add(planned.key)
+        chapter, message = messages[(planned.chapter, planned.part or 1)]
+        release = session.scalar(select(Release).where(Release.plan_key == planned.key))
+        if release is None:
+            release = Release(plan_key=planned.key, account_id=account.id, series_id=series.id,
+                              chapter_id=chapter.id, message_id=message.id, mode=planned.mode,
+                              scheduled_at=planned.scheduled_at,
+                              created_at=now, updated_at=now)
+            session.add(release)
+            session.flush()
+            report.created.append(release)
+            continue
+        if release.scheduled_at == planned.scheduled_at and release.mode == planned.mode \
+                and release.state != State.CANCELED:
+            report.unchanged.append(release)
+            continue
+        if release.state in FROZEN:
+            report.frozen.append(f"{planned.chapter}：已{state_name(release.state)}，计划中的修改不生效")
+            report.unchanged.append(release)
+            continue
+        release.scheduled_at, release.mode, release.updated_at = planned.scheduled_at, planned.mode, now
+        release.next_try_at = None
+        if release.state in (State.CANCELED, State.HELD):
+            # Re-planned by a person: it may go out at its new time (a held one was never submitted).
+            transitions.rearm(session, release, approved=approval_valid(session, release),
+                              reason="计划重新应用，已改期", actor=actor, now=now)
+        report.moved.append(release)
+    for release in session.scalars(select(Release).where(Release.plan_key.like(f"{plan.series}/%"))):
+        if release.plan_key not in wanted and release.state not in (*FROZEN, State.CANCELED):
+            transitions.cancel(session, release, reason="计划中已删除该篇章", actor=actor, now=now)
+            report.canceled.append(release)
+    session.add(AuditEntry(at=now, actor=actor, action="plan.apply", object_type="plan",
+                           object_id=plan.filename,
+                           detail={"created": len(report.created), "moved": len(report.moved),
+                                   "canceled": len(report.canceled)}))
+    return report
+
+
+def _messages_for_plan(session, series, planned_releases, options, now, actor, lexicon) -> dict:
+    """``(chapter, part) → (Chapter, Message)`` for every planned release, composing chapters that
+    have no articles yet (flushed, not committed); a part the chapter does not have is an error."""
+    out, composed = {}, {}
+    for planned in planned_releases:
+        part = planned.part or 1
+        chapter = session.scalar(select(Chapter).where(Chapter.series_id == series.id,
+                                                       Chapter.name == planned.chapter))
+        message = session.scalar(select(Message).where(Message.chapter_id == chapter.id,
+                                                       Message.part == part))
+        if message is None or message.current_version is None:
+            if chapter.id not in composed:
+                composed[chapter.id] = compose.build_versions(session, chapter, options=options,
+                                                              now=now, actor=actor, lexicon=lexicon)
+            message = next((c.message for c in composed[chapter.id] if c.message.part == part), None)
+            if message is None:
+                raise ValidationError(f"篇章“{chapter.name}”只有 {len(composed[chapter.id])} 期，"
+                                      f"计划中写了第 {part} 期（part: {part}）")
+        out[(planned.chapter, part)] = (chapter, message)
+    return out

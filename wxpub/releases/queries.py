@@ -1,0 +1,45 @@
+"""Read-only views of releases for lists, commands and the API."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wxpub.core.errors import NotFound
+from wxpub.models import Approval, Chapter, Message, Release
+
+
+def listing(session: Session, *, tz) -> list[dict]:
+    """Every release, soonest first, in the ``release list --json`` shape."""
+    rows = session.execute(select(Release, Chapter.name).join(Chapter, Release.chapter_id == Chapter.id)
+                           .order_by(Release.scheduled_at, Release.id)).all()
+    return [release_dict(r, name, tz) for r, name in rows]
+
+
+def release_dict(r: Release, chapter: str, tz) -> dict:
+    """One release in the ``release list --json`` shape."""
+    return {"id": r.id, "chapter": chapter, "mode": r.mode,
+            "scheduled_at": r.scheduled_at.astimezone(tz).isoformat(), "state": r.state,
+            "article_urls": list(r.article_urls or []), "plan_key": r.plan_key,
+            "step": r.step, "error_code": r.error_code, "error_message": r.error_message,
+            "published_at": r.published_at.astimezone(tz).isoformat() if r.published_at else None,
+            "approved": r.approved_version_id is not None}
+
+
+def get(session: Session, release_id: int) -> Release:
+    """The release with this id, or ``NotFound``."""
+    release = session.get(Release, release_id)
+    if release is None:
+        raise NotFound(f"没有编号为 {release_id} 的发布")
+    return release
+
+
+def approval_valid(session: Session, release: Release) -> bool:
+    """True when the release's current content version carries a valid (not voided) approval."""
+    message = session.get(Message, release.message_id)
+    version = message.current_version if message else None
+    if version is None or release.approved_version_id != version.id:
+        return False
+    return session.scalar(select(Approval).where(
+        Approval.release_id == release.id, Approval.message_version_id == version.id,
+        Approval.sha256 == version.sha256, Approval.voided_at.is_(None))) is not None

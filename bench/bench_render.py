@@ -12,7 +12,7 @@ import dataclasses
 import statistics
 import time
 
-from wxpub.core.content import STANDARD_CHAPTERS, Chapter
+from wxpub.core.content import STANDARD_CHAPTERS, ChapterContent
 from wxpub.core.lint import lint_message
 from wxpub.core.render import RenderFooter, render_installments
 from wxpub.core.render.samples import SERIES, sample_chapter
@@ -20,13 +20,13 @@ from wxpub.core.render.samples import SERIES, sample_chapter
 FOOTER = RenderFooter(source="区政务服务办", editors=("王编辑", "赵编辑"))
 
 
-def synthetic_chapter(name: str, cases: int) -> Chapter:
+def synthetic_chapter(name: str, cases: int) -> ChapterContent:
     """A chapter of ``cases`` cases made by cycling the ten sample cases (renumbered)."""
     base = sample_chapter()
     out = tuple(dataclasses.replace(base.cases[i % 10], chapter=name, number=i + 1,
                                     title=f"{base.cases[i % 10].title}（{name}{i + 1}）")
                 for i in range(cases))
-    return Chapter(series=SERIES, name=name, intro=base.intro, cases=out)
+    return ChapterContent(series=SERIES, name=name, intro=base.intro, cases=out)
 
 
 def timed(fn, runs: int) -> list[float]:

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from wxpub.core.content import Chapter, Image, Point
+from wxpub.core.content import ChapterContent, Image, Point
 from wxpub.core.lint import Location, lint_article, lint_message
 from wxpub.core.render import RenderFooter, render_chapter
 from wxpub.core.render.samples import sample_chapter
@@ -20,7 +20,7 @@ def blocking(findings):
     return [f for f in findings if f.severity == "blocking"]
 
 
-def chapter_with(**changes) -> Chapter:
+def chapter_with(**changes) -> ChapterContent:
     """The first two sample cases, with case 01 changed."""
     base = sample_chapter(2)
     first = dataclasses.replace(base.cases[0], **changes)

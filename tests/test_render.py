@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from PIL import Image as PILImage
 
-from wxpub.core.content import Case, Chapter, Image, Point
+from wxpub.core.content import CaseContent, ChapterContent, Image, Point
 from wxpub.core.render import (RenderFooter, ThemeError, get_theme, list_themes, render_chapter,
                           substitute_images)
 from wxpub.core.render.samples import CHAPTER, SERIES, sample_case, sample_chapter
@@ -128,7 +128,7 @@ def test_hashes_bind_html_and_metadata(message):
     assert other_author.sha256 != message.sha256
     chapter = sample_chapter()
     edited = dataclasses.replace(chapter, intro=(chapter.intro[0] + "新增一句。",) + chapter.intro[1:])
-    assert render_chapter(edited, author="新政服", footer=FOOTER).articles[0].sha256 \
+    assert render_chapter(edited, author="新政服", footer=FOOTER).articles[0].sha256\
         != message.articles[0].sha256
 
 
@@ -145,15 +145,15 @@ def test_digest_without_sentence_end_is_cut_with_ellipsis():
     assert make_digest(["短摘要。"]) == "短摘要。"
 
 
-def hostile_chapter() -> Chapter:
-    case = Case(
+def hostile_chapter() -> ChapterContent:
+    case = CaseContent(
         series=SERIES, chapter=CHAPTER, number=1, title="<script>alert('t')</script>标题",
         unit='<b onmouseover="x()">单位</b>',
         lead=('<img src="https://evil.example/x.png" onerror="alert(1)">导语',
               "<style>p{display:none}</style>伪造样式"),
         points=(Point("一是<em>加粗</em>，", '正文[点我](javascript:alert(1))和<a href="https://evil.example">链接</a>。'),),
         closing=('<p class="x" id="y" style="position:fixed">结尾</p>',))
-    return Chapter(series=SERIES, name=CHAPTER, intro=("导言。",), cases=(case,))
+    return ChapterContent(series=SERIES, name=CHAPTER, intro=("导言。",), cases=(case,))
 
 
 class _Tags(HTMLParser):
@@ -193,7 +193,7 @@ def test_external_links_become_footnotes_and_wechat_links_stay():
         lead=("详见https://www.tj.gov.cn/zwgk/a.html。另见[政策原文](https://www.gov.cn/b.html)，"
               "以及[往期文章](https://mp.weixin.qq.com/s/AbCdEf)。再看https://www.tj.gov.cn/zwgk/a.html。",),
         points=(), closing=())
-    chapter = Chapter(series=SERIES, name=CHAPTER, intro=(), cases=(case,))
+    chapter = ChapterContent(series=SERIES, name=CHAPTER, intro=(), cases=(case,))
     article = render_chapter(chapter).articles[0]
     parsed = parse(article.html)
     assert parsed.hrefs == ["https://mp.weixin.qq.com/s/AbCdEf"]

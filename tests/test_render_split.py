@@ -6,14 +6,14 @@ import dataclasses
 
 import pytest
 
-from wxpub.core.content import Chapter, Point
+from wxpub.core.content import ChapterContent, Point
 from wxpub.core.lint import lint_message
 from wxpub.core.render import MAX_BODY_CHARS, render_chapter, render_installments
 from wxpub.core.render.samples import SERIES, sample_chapter
 from wxpub.core.render.titles import make_title, part_labels
 
 
-def long_chapter(cases: int = 10, factor: int = 2) -> Chapter:
+def long_chapter(cases: int = 10, factor: int = 2) -> ChapterContent:
     """The sample chapter with every case's points repeated: ~2,200–3,500 characters a case,
     the upper end of what the office sends."""
     base = sample_chapter()
@@ -102,7 +102,7 @@ def test_titles_never_exceed_32_characters(part):
 
 
 def test_title_shortens_the_series_sensibly():
-    assert make_title("{chapter}篇丨{series}", "人文环境", SERIES, "（上）") == \
+    assert make_title("{chapter}篇丨{series}", "人文环境", SERIES, "（上）") ==\
         "人文环境篇（上）丨2023年度滨海新区优化营商环境创新实践案例"
     assert make_title("{part}{chapter}篇丨{series}", "政务环境", SERIES * 2, "") .endswith("…")
     assert make_title("{chapter}篇·{series}{part}", "法治环境", "短", "（下）") == "法治环境篇·短（下）"

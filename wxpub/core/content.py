@@ -69,7 +69,7 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Case:
+class CaseContent:
     """One case study, structured."""
 
     series: str
@@ -130,19 +130,19 @@ class ChapterInfo:
 class ImportResult:
     """What one importer found in one source file."""
 
-    cases: tuple[Case, ...] = ()
+    cases: tuple[CaseContent, ...] = ()
     chapters: tuple[ChapterInfo, ...] = ()
     series_title: str = ""
 
 
 @dataclass(frozen=True)
-class Chapter:
+class ChapterContent:
     """A chapter ready to render: the renderer's input."""
 
     series: str
     name: str
     intro: tuple[str, ...]
-    cases: tuple[Case, ...]
+    cases: tuple[CaseContent, ...]
 
     def to_dict(self) -> dict:
         """JSON-ready form (images by hash)."""
@@ -153,5 +153,5 @@ class Chapter:
 # The four chapters of the office's business-environment series, in their usual order.
 STANDARD_CHAPTERS = ("市场环境", "政务环境", "法治环境", "人文环境")
 
-__all__ = ["Point", "Image", "Source", "Case", "ChapterInfo", "ImportResult", "Chapter",
+__all__ = ["Point", "Image", "Source", "CaseContent", "ChapterInfo", "ImportResult", "ChapterContent",
            "STANDARD_CHAPTERS", "POINT_LEAD_SEPARATORS", "asdict"]

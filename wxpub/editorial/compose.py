@@ -78,7 +78,7 @@ def find_chapter(session: Session, name: str, series: str | None = None) -> Chap
         raise NotFound(f"{where}没有篇章“{name}”（请先导入案例）")
     if len(rows) > 1:
         names = "、".join(r.series.name for r in rows)
-        raise ValidationError(f"多个系列都有篇章“{name}”（{names}），请用 --series 指定")
+        raise ValidationError(f"多个系列都有篇章“{name}”（{names}），请指定是哪个系列")
     return rows[0]
 
 
@@ -90,14 +90,14 @@ def chosen_cases(chapter: Chapter) -> list[Case]:
     return selected or [r for r in cases if r.status != "rejected"]
 
 
-def chapter_content(session: Session, chapter: Chapter) -> tuple[c.Chapter, list[Case]]:
+def chapter_content(session: Session, chapter: Chapter) -> tuple[c.ChapterContent, list[Case]]:
     """The renderer's input for ``chapter``; cases are numbered 01, 02 … in publication order."""
     rows = chosen_cases(chapter)
     if not rows:
         raise ValidationError(f"篇章“{chapter.name}”没有可发布的案例（全部被淘汰或尚未导入）")
     cases = [replace(library.case_to_content(row, session), number=index)
              for index, row in enumerate(rows, start=1)]
-    return c.Chapter(series=chapter.series.name, name=chapter.name, intro=tuple(chapter.intro),
+    return c.ChapterContent(series=chapter.series.name, name=chapter.name, intro=tuple(chapter.intro),
                      cases=tuple(cases)), rows
 
 

@@ -27,7 +27,7 @@ CASE_STATUSES = ("pending", "selected", "rejected")
 class CaseOutcome:
     """What an import did (or, in a dry run, would do) with one case."""
 
-    case: c.Case
+    case: c.CaseContent
     action: str  # created | updated | unchanged
     case_id: int | None = None
     version: int | None = None
@@ -45,7 +45,7 @@ class ImportReport:
         return sum(1 for o in self.outcomes if o.action == action)
 
 
-def case_key(case: c.Case) -> str:
+def case_key(case: c.CaseContent) -> str:
     """The identity of a case within its chapter."""
     return f"n:{case.number}" if case.number is not None else f"t:{case.title}"
 
@@ -87,9 +87,9 @@ def _series(session: Session, name: str) -> Series:
 
 def _chapter(session: Session, series_name: str, name: str, *, intro=(), order=None) -> Chapter:
     if not series_name:
-        raise ValidationError(f"案例“{name}”缺少所属系列（请用 --series 指定）")
+        raise ValidationError(f"案例“{name}”缺少所属系列，请指定导入到哪个系列")
     if not name:
-        raise ValidationError(f"系列“{series_name}”下有案例缺少篇章（请用 --chapter 指定）")
+        raise ValidationError(f"系列“{series_name}”下有案例缺少篇章，请指定导入到哪个篇章")
     series = _series(session, series_name)
     chapter = session.scalar(select(Chapter).where(Chapter.series_id == series.id,
                                                    Chapter.name == name))
@@ -108,12 +108,12 @@ def _chapter(session: Session, series_name: str, name: str, *, intro=(), order=N
     return chapter
 
 
-def _store_case(session: Session, case: c.Case, *, now: datetime) -> CaseOutcome:
+def _store_case(session: Session, case: c.CaseContent, *, now: datetime) -> CaseOutcome:
     chapter = _chapter(session, case.series, case.chapter)
     key = case_key(case)
     row = session.scalar(select(Case).where(Case.chapter_id == chapter.id, Case.key == key))
     digest = case.content_hash
-    if row is not None and row.current_version is not None \
+    if row is not None and row.current_version is not None\
             and row.current_version.content_hash == digest:
         return CaseOutcome(case, "unchanged", row.id, row.current_version.version)
     for image in case.images:
@@ -231,8 +231,8 @@ def list_cases(session: Session, *, series: str | None = None, chapter: str | No
     return list(session.scalars(query))
 
 
-def case_to_content(row: Case, session: Session) -> c.Case:
-    """Rebuild the pure ``content.Case`` of a stored case's current version (images included)."""
+def case_to_content(row: Case, session: Session) -> c.CaseContent:
+    """Rebuild the pure ``content.CaseContent`` of a stored case's current version (images included)."""
     version = row.current_version
     if version is None:
         raise Conflict(f"案例 {row.id} 还没有内容版本")
@@ -245,7 +245,7 @@ def case_to_content(row: Case, session: Session) -> c.Case:
         images.append(c.Image(name=image["name"], data=blob.data,
                               content_type=image["content_type"], caption=image.get("caption", ""),
                               after=image.get("after")))
-    return c.Case(series=data["series"], chapter=data["chapter"], number=data["number"],
+    return c.CaseContent(series=data["series"], chapter=data["chapter"], number=data["number"],
                   title=data["title"], unit=data.get("unit", ""), contact=data.get("contact", {}),
                   lead=tuple(data.get("lead", ())),
                   points=tuple(c.Point(p["lead"], p["rest"]) for p in data.get("points", ())),

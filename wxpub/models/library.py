@@ -66,7 +66,7 @@ class Case(Base):
 
 
 class CaseVersion(Base):
-    """One immutable state of a case's content (``wxpub.core.content.Case.content_dict()``)."""
+    """One immutable state of a case's content (``wxpub.core.content.CaseContent.content_dict()``)."""
 
     __tablename__ = "case_versions"
     __table_args__ = (UniqueConstraint("case_id", "version"),)

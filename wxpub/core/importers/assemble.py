@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from wxpub.core.content import Case, Image, Source
+from wxpub.core.content import CaseContent, Image, Source
 
 from wxpub.core.importers import errors
 from wxpub.core.importers.body import Para, structure
@@ -42,7 +42,7 @@ class RawCase:
     contact: dict[str, str] = field(default_factory=dict)
 
 
-def build_case(raw: RawCase, *, series: str, chapter: str, filename: str) -> Case:
+def build_case(raw: RawCase, *, series: str, chapter: str, filename: str) -> CaseContent:
     """Turn ``raw`` into a ``Case``; ``SourceError`` if it has no title or no body text."""
     title = clean_line(raw.title)
     if not title:
@@ -71,7 +71,7 @@ def build_case(raw: RawCase, *, series: str, chapter: str, filename: str) -> Cas
         after = body.block_of[anchor] if anchor >= 0 else None
         images.append(Image(name=image.name, data=image.data, content_type=image.content_type,
                             caption=image.caption, after=after))
-    return Case(series=series, chapter=chapter, number=raw.number, title=title, unit=clean_line(unit),
+    return CaseContent(series=series, chapter=chapter, number=raw.number, title=title, unit=clean_line(unit),
                 contact=contact, lead=body.lead, points=body.points, closing=body.closing,
                 images=tuple(images), source=Source(filename, raw.position))
 

@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
-from wxpub.core.content import Chapter, Image
+from wxpub.core.content import ChapterContent, Image
 from wxpub.core.render import layout
 from wxpub.core.render.cover import CJK_FONT, cover_from_image, generate_cover
 from wxpub.core.render.html import Footnotes, make_safe
@@ -30,7 +30,7 @@ _MAX_REPACKS = 6
 class _Renderer:
     """Holds one chapter's prepared pieces while packing and assembling its articles."""
 
-    def __init__(self, chapter: Chapter, theme: Theme, footer: RenderFooter) -> None:
+    def __init__(self, chapter: ChapterContent, theme: Theme, footer: RenderFooter) -> None:
         self.chapter = chapter
         self.css = theme.css
         self.footer = footer
@@ -96,7 +96,7 @@ def _image_refs(images: list[Image]) -> tuple[ImageRef, ...]:
     return tuple(seen.values())
 
 
-def _digest(chapter: Chapter, chunks: list[Chunk], first: bool) -> str:
+def _digest(chapter: ChapterContent, chunks: list[Chunk], first: bool) -> str:
     if first and chapter.intro:
         return make_digest(chapter.intro)
     for chunk in chunks:
@@ -106,7 +106,7 @@ def _digest(chapter: Chapter, chunks: list[Chunk], first: bool) -> str:
     return make_digest(chapter.intro)
 
 
-def render_articles(chapter: Chapter, *, theme: str | Theme = DEFAULT_THEME,
+def render_articles(chapter: ChapterContent, *, theme: str | Theme = DEFAULT_THEME,
                     title_template: str = DEFAULT_TITLE_TEMPLATE, author: str = "",
                     footer: RenderFooter = RenderFooter(), cover_image: Image | None = None,
                     max_body_chars: int = MAX_BODY_CHARS,
@@ -145,7 +145,7 @@ def render_articles(chapter: Chapter, *, theme: str | Theme = DEFAULT_THEME,
     return articles
 
 
-def _message(chapter: Chapter, theme: str, articles: list[RenderedArticle],
+def _message(chapter: ChapterContent, theme: str, articles: list[RenderedArticle],
              installment: int = 1, installments: int = 1) -> RenderedMessage:
     images = {img.sha256: img for case in chapter.cases for img in case.images}
     used = {ref.sha256 for a in articles for ref in a.image_refs}
@@ -155,7 +155,7 @@ def _message(chapter: Chapter, theme: str, articles: list[RenderedArticle],
                            installment=installment, installments=installments)
 
 
-def render_chapter(chapter: Chapter, *, theme: str | Theme = DEFAULT_THEME,
+def render_chapter(chapter: ChapterContent, *, theme: str | Theme = DEFAULT_THEME,
                    title_template: str = DEFAULT_TITLE_TEMPLATE, author: str = "",
                    footer: RenderFooter = RenderFooter(), cover_image: Image | None = None,
                    max_body_chars: int = MAX_BODY_CHARS,
@@ -175,7 +175,7 @@ def render_chapter(chapter: Chapter, *, theme: str | Theme = DEFAULT_THEME,
     return _message(chapter, theme_obj.name, articles)
 
 
-def render_installments(chapter: Chapter, **options) -> list[RenderedMessage]:
+def render_installments(chapter: ChapterContent, **options) -> list[RenderedMessage]:
     """Like ``render_chapter`` but split into messages of at most 8 articles (installments).
 
     Article titles keep one running label across installments (（一）…（九）).

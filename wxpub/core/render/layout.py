@@ -10,7 +10,7 @@ from __future__ import annotations
 import html as _html
 from dataclasses import dataclass
 
-from wxpub.core.content import Case, Image
+from wxpub.core.content import CaseContent, Image
 from wxpub.core.render.html import Footnotes, IMAGE_SCHEME, notes_html, text_html
 from wxpub.core.render.model import RenderFooter, TextBlock
 
@@ -26,7 +26,7 @@ class BodyItem:
     image: Image | None = None
 
 
-def body_items(case: Case) -> list[BodyItem]:
+def body_items(case: CaseContent) -> list[BodyItem]:
     """The case body in reading order, images placed after the block their ``after`` names."""
     items: list[BodyItem] = []
     texts = ([("lead", "", t) for t in case.lead]
@@ -43,7 +43,7 @@ def body_items(case: Case) -> list[BodyItem]:
     return items
 
 
-def case_label(case: Case, position: int) -> str:
+def case_label(case: CaseContent, position: int) -> str:
     """The badge text: the case number as two digits ("01"), else its position in the chapter."""
     return f"{case.number if case.number is not None else position:02d}"
 
@@ -67,7 +67,7 @@ def _item_blocks(item: BodyItem, number: int | None) -> list[TextBlock]:
     return [TextBlock(item.kind, item.strong + item.text, number, item.paragraph)]
 
 
-def case_html(case: Case, label: str, items: list[BodyItem], notes: Footnotes, *,
+def case_html(case: CaseContent, label: str, items: list[BodyItem], notes: Footnotes, *,
               continued: bool = False) -> tuple[str, list[TextBlock]]:
     """A case section: badge + title (+ "（续）" for a continuation), unit, body items."""
     number = case.number

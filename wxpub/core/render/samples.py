@@ -7,7 +7,7 @@ contains personal data, so the checks must raise no blocking finding on it.
 
 from __future__ import annotations
 
-from wxpub.core.content import POINT_LEAD_SEPARATORS, Case, Chapter, Point
+from wxpub.core.content import POINT_LEAD_SEPARATORS, CaseContent, ChapterContent, Point
 
 SERIES = "2023年度滨海新区优化营商环境创新实践案例展示"
 CHAPTER = "人文环境"
@@ -116,15 +116,15 @@ def split_point(text: str) -> Point:
     return Point(text, "")
 
 
-def sample_case(data: dict, *, series: str = SERIES, chapter: str = CHAPTER) -> Case:
+def sample_case(data: dict, *, series: str = SERIES, chapter: str = CHAPTER) -> CaseContent:
     """A ``Case`` from one entry of ``CASES``."""
-    return Case(series=series, chapter=chapter, number=data["number"], title=data["title"],
+    return CaseContent(series=series, chapter=chapter, number=data["number"], title=data["title"],
                 unit=data.get("unit", ""), lead=tuple(data["lead"]),
                 points=tuple(split_point(p) for p in data["points"]),
                 closing=tuple(data["closing"]))
 
 
-def sample_chapter(count: int = 10) -> Chapter:
+def sample_chapter(count: int = 10) -> ChapterContent:
     """The 人文环境 chapter with its first ``count`` cases (1–10)."""
-    return Chapter(series=SERIES, name=CHAPTER, intro=INTRO,
+    return ChapterContent(series=SERIES, name=CHAPTER, intro=INTRO,
                    cases=tuple(sample_case(c) for c in CASES[:count]))

@@ -128,7 +128,7 @@ def test_hashes_bind_html_and_metadata(message):
     assert other_author.sha256 != message.sha256
     chapter = sample_chapter()
     edited = dataclasses.replace(chapter, intro=(chapter.intro[0] + "新增一句。",) + chapter.intro[1:])
-    assert render_chapter(edited, author="新政服", footer=FOOTER).articles[0].sha256\
+    assert render_chapter(edited, author="新政服", footer=FOOTER).articles[0].sha256 \
         != message.articles[0].sha256
 
 

@@ -102,7 +102,7 @@ def test_titles_never_exceed_32_characters(part):
 
 
 def test_title_shortens_the_series_sensibly():
-    assert make_title("{chapter}篇丨{series}", "人文环境", SERIES, "（上）") ==\
+    assert make_title("{chapter}篇丨{series}", "人文环境", SERIES, "（上）") == \
         "人文环境篇（上）丨2023年度滨海新区优化营商环境创新实践案例"
     assert make_title("{part}{chapter}篇丨{series}", "政务环境", SERIES * 2, "") .endswith("…")
     assert make_title("{chapter}篇·{series}{part}", "法治环境", "短", "（下）") == "法治环境篇·短（下）"

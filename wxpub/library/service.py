@@ -113,7 +113,7 @@ def _store_case(session: Session, case: c.CaseContent, *, now: datetime) -> Case
     key = case_key(case)
     row = session.scalar(select(Case).where(Case.chapter_id == chapter.id, Case.key == key))
     digest = case.content_hash
-    if row is not None and row.current_version is not None\
+    if row is not None and row.current_version is not None \
             and row.current_version.content_hash == digest:
         return CaseOutcome(case, "unchanged", row.id, row.current_version.version)
     for image in case.images:

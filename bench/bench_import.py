@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import docx  # noqa: E402
 import openpyxl  # noqa: E402
 
-from wxpub import migrate  # noqa: E402
+from wxpub.infra import migrate  # noqa: E402
 
 from wxpub.library import service as library
 from wxpub.core.content import STANDARD_CHAPTERS  # noqa: E402

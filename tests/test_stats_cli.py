@@ -15,7 +15,6 @@ from wxpub.infra.runtime import Runtime
 from wxpub.sandbox.testing import SandboxServer
 from wxpub.stats.dates import BEIJING
 from wxpub.stats.testing import follow_sandbox, move_sandbox_to, publish, record_release, sandbox_now
-from wxpub.wechat import WeChat
 from wxpub.wechat.testing import SANDBOX_ACCOUNT, sandbox_settings
 
 
@@ -27,7 +26,7 @@ def setup(database_url, tmp_path):
         settings = sandbox_settings(sandbox.url, database_url, instance_path=str(tmp_path / "i"))
         rt = Runtime.from_settings(settings, clock=clock)
         migrate.upgrade(rt.db)
-        wx = WeChat(settings, rt.db, clock=clock)
+        wx = rt.wechat  # the facade ``wxpub stats pull`` uses too
         sent = publish(wx, sandbox, ["法治环境篇丨创新实践案例", "法治环境篇丨案例二"])
         with rt.db.session() as s:
             record_release(s, sent, series="2023年度案例展示", chapter="法治环境",
@@ -74,3 +73,15 @@ def test_bad_date_and_permanent_errors_are_explained_in_chinese(setup):
     sandbox.control("errors", {"path": "*", "errcode": 40164, "count": 5})
     failed = runner.invoke(main, ["stats", "pull"], obj=rt)
     assert failed.exit_code == 2 and "统计拉取中止" in failed.stderr and "白名单" in failed.stderr
+    # A failed pull stores nothing: staff see no figures (and no pull time) until a pull succeeds.
+    empty = runner.invoke(main, ["stats", "show"], obj=rt)
+    assert "还没有统计数据" in empty.stdout
+    document = json.loads(runner.invoke(main, ["stats", "show", "--json"], obj=rt).stdout)
+    assert document["articles"] == [] and not document["freshness"]["last_pull_beijing"]
+
+    sandbox.control("errors", {"clear": True})
+    again = runner.invoke(main, ["stats", "pull"], obj=rt)
+    assert again.exit_code == 0 and "统计数据已更新" in again.stdout, again.output
+    document = json.loads(runner.invoke(main, ["stats", "show", "--json"], obj=rt).stdout)
+    assert {a["msgid"] for a in document["articles"]} == set(sent.msgids())
+    assert document["freshness"]["last_pull_beijing"]

@@ -1,5 +1,6 @@
 """Statistics pulls against a live sandbox: stored figures equal WeChat's answers, re-pulls are
-idempotent, provisional figures are re-pulled, spans are respected, and 48001 falls back."""
+idempotent, provisional figures are re-pulled, spans are respected, 48001 falls back, and a
+failed pull stores nothing (the next one stores everything)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,13 @@ from sqlalchemy import func, select
 
 from wxpub.infra import migrate
 from wxpub.infra.clock import FrozenClock
-from wxpub.models import Release, StatArticle, StatArticleDaily, StatBizDaily, StatPull
+from wxpub.models import Account, Release, StatArticle, StatArticleDaily, StatBizDaily, StatPull
 from wxpub.infra.runtime import Runtime
 from wxpub.sandbox.testing import SandboxServer
-from wxpub.stats import ingest, pull
+from wxpub.stats import ingest, pull, queries
 from wxpub.stats.dates import BEIJING, MAX_SPAN
 from wxpub.stats.parse import sources
 from wxpub.stats.testing import follow_sandbox, move_sandbox_to, publish, record_release, sandbox_now
-from wxpub.wechat import WeChat
 from wxpub.wechat.testing import SANDBOX_ACCOUNT, sandbox_settings
 
 SERIES = "2023年度滨海新区优化营商环境创新实践案例展示"
@@ -31,14 +31,14 @@ def sandbox():
 
 @pytest.fixture
 def world(sandbox, database_url, tmp_path):
-    """A runtime on the sandbox, its clock following WeChat's, and a WeChat adapter."""
+    """A runtime on the sandbox, its clock following WeChat's, and its WeChat facade."""
     move_sandbox_to(sandbox, 9, 30)  # publish in the morning (Beijing)
     clock = FrozenClock(sandbox_now(sandbox))
     settings = sandbox_settings(sandbox.url, database_url, wechat_timeout=10,
                                 instance_path=str(tmp_path / "instance"))
     rt = Runtime.from_settings(settings, clock=clock)
     migrate.upgrade(rt.db)
-    wx = WeChat(settings, rt.db, clock=clock)
+    wx = rt.wechat  # the facade pull() uses too
     yield rt, wx, sandbox, clock
     rt.db.dispose()
 
@@ -62,6 +62,32 @@ def _final(sandbox, clock, days=3):
     """Move WeChat (and our clock) ``days`` later to 10:30 Beijing, when yesterday is final."""
     move_sandbox_to(sandbox, 10, 30, days=days - 1)
     follow_sandbox(clock, sandbox)
+
+
+STORED = (Account, StatArticle, StatArticleDaily, StatBizDaily, StatPull)
+
+
+def _stored(rt):
+    """Every row of the statistics tables, the call log and the accounts, in key order."""
+    with rt.db.session() as s:
+        return {model.__tablename__: [tuple(getattr(row, c.name) for c in model.__table__.columns)
+                                      for row in s.scalars(select(model).order_by(
+                                          *model.__table__.primary_key.columns))]
+                for model in STORED}
+
+
+def _failures(rt):
+    with rt.db.session() as s:
+        return [(p.endpoint, p.errcode) for p in s.scalars(
+            select(StatPull).where(StatPull.errcode.is_not(None)).order_by(StatPull.id))]
+
+
+def _yesterday(sandbox):
+    return sandbox_now(sandbox).astimezone(BEIJING).date() - timedelta(days=1)
+
+
+def _datacube_calls(sandbox):
+    return [c for c in sandbox.control("calls") if c["path"].startswith("/datacube/")]
 
 
 def test_stored_figures_equal_the_sandbox_answers(world):
@@ -252,7 +278,74 @@ def test_transient_errors_are_retried_and_permanent_ones_stop_the_pull(world):
     with rt.db.session() as s:
         assert s.scalar(select(func.count()).select_from(StatPull).where(StatPull.errcode == -1)) == 2
 
+    # A day later there is a new day to store, but WeChat refuses the first call for good.
+    _final(sandbox, clock, days=1)
+    before, failures_before = _stored(rt), _failures(rt)
     sandbox.control("errors", {"path": "/datacube/getarticletotaldetail", "errcode": 40164, "count": 1})
     with pytest.raises(ingest.StatsPullError) as caught:
         pull(rt)
     assert "统计拉取中止" in caught.value.message and "IP 白名单" in caught.value.message
+    after = _stored(rt)
+    assert {k: v for k, v in after.items() if k != "stat_pulls"} == \
+        {k: v for k, v in before.items() if k != "stat_pulls"}  # no figure changed
+    assert _failures(rt) == failures_before + [("getarticletotaldetail", 40164)]  # for the dashboard
+
+    # The next pull asks again and stores the new day.
+    again = pull(rt)
+    day = _yesterday(sandbox)
+    reads = {r["msgid"]: r["detail"]["read_user"] for r in wx.datacube.getarticleread(day, day)["list"]}
+    assert reads and again.daily_rows >= len(reads)
+    with rt.db.session() as s:
+        stored = {d.msgid: d.read_user for d in s.scalars(
+            select(StatArticleDaily).where(StatArticleDaily.stat_date == day))}
+        assert {msgid: stored.get(msgid) for msgid in reads} == reads
+        assert s.scalar(select(func.count()).select_from(StatBizDaily).where(StatBizDaily.ref_date == day)) == 1
+        assert s.scalar(select(func.count()).select_from(StatPull).where(StatPull.errcode == 40164)) == 1
+
+
+@pytest.mark.parametrize("errcode, count", [(40164, 1), (-1, 4)], ids=["permanent", "retries-used-up"])
+def test_a_pull_whose_last_call_fails_stores_nothing_and_the_next_stores_everything(world, errcode, count):
+    rt, wx, sandbox, clock = world
+    first, second = _publish_two_chapters(rt, wx, sandbox)
+    _final(sandbox, clock)
+    before = _stored(rt)
+    answered = len(_datacube_calls(sandbox))
+    # getbizsummary (one call for the whole window) comes after every article call.
+    sandbox.control("errors", {"path": "/datacube/getbizsummary", "errcode": errcode, "count": count})
+    waits = []
+    with pytest.raises(ingest.StatsPullError) as caught:
+        ingest.pull(rt, sleep=waits.append)
+    assert "getbizsummary" in caught.value.message
+    calls = _datacube_calls(sandbox)[answered:]
+    assert calls[-1]["path"] == "/datacube/getbizsummary" and calls[-1]["errcode"] == errcode
+    assert sum(c["errcode"] in (None, 0) for c in calls) >= 6  # the article calls were answered
+    assert len(waits) == count - 1
+    after = _stored(rt)
+    assert {k: v for k, v in after.items() if k != "stat_pulls"} == \
+        {k: v for k, v in before.items() if k != "stat_pulls"}
+    assert not any(after[m.__tablename__] for m in (StatArticle, StatArticleDaily, StatBizDaily))
+    assert _failures(rt) == [("getbizsummary", errcode)]  # recorded so staff see the stale figures
+    with rt.db.session() as s:
+        notice = queries.freshness(s)["last_error"]  # what the dashboard's "最近一次拉取失败" shows
+        assert (notice["endpoint"], notice["errcode"]) == ("getbizsummary", errcode)
+
+    report = pull(rt)
+    assert report.articles == 3 and report.linked == 3 and report.retries == 0
+    yesterday = _yesterday(sandbox)
+    published = yesterday - timedelta(days=2)
+    expected = {}
+    for day in (published, published + timedelta(days=1)):
+        expected.update({r["msgid"]: r["detail_list"][-1]
+                         for r in wx.datacube.getarticletotaldetail(day, day)["list"]})
+    biz = {date.fromisoformat(b["ref_date"]): b["detail"]
+           for b in wx.datacube.getbizsummary(published, yesterday)["list"]}
+    with rt.db.session() as s:
+        stored = {a.msgid: a for a in s.scalars(select(StatArticle))}
+        assert set(stored) == set(expected) == set(first.msgids() + second.msgids())
+        for msgid, last in expected.items():
+            assert (stored[msgid].read_user, stored[msgid].share_user) == (last["read_user"], last["share_user"])
+            assert stored[msgid].release_id is not None
+        assert {b.ref_date: b.detail for b in s.scalars(select(StatBizDaily))
+                if b.ref_date >= published} == biz
+        pulls = s.scalars(select(StatPull).where(StatPull.errcode.is_(None))).all()
+        assert len(pulls) == report.calls

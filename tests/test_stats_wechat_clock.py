@@ -41,5 +41,4 @@ def test_a_pull_after_the_sandbox_clock_moved_finds_the_new_days(rt, tmp_path, s
 
 
 def _token(rt) -> str:
-    from wxpub.wechat import WeChat
-    return WeChat(rt.settings, rt.db).token.get()
+    return rt.wechat.token.get()

@@ -59,13 +59,17 @@ class WeChat:
         self.mass = self.client.mass
         self.datacube = self.client.datacube
 
-    def server_now(self):
+    def server_now(self, *, fresh: bool = False):
         """WeChat's own current time (from the ``Date`` header of its answers; one cheap call if
-        none was seen yet). What "today" means for WeChat decides which statistics exist."""
+        none was seen yet, or always with ``fresh``: a long-lived facade's last answer may be old).
+        What "today" means for WeChat decides which statistics exist."""
         from wxpub.wechat.transport import server_now
-        now = server_now(self._http)
+        now = None if fresh else server_now(self._http)
         if now is None:
-            self.draft.count()
+            try:
+                self.draft.count()
+            except WeChatError:
+                pass  # an error answer carries WeChat's Date as well
             now = server_now(self._http)
         return now
 

@@ -198,6 +198,7 @@ def run(args, database_url: str, label: str, tmp: Path) -> int:
         stack.wxpub("db", "upgrade")
         stack.wxpub("import", str(workbook), "--series", SERIES)
         imported = time.perf_counter() - t
+        stack.wxpub("user", "create", "基准测试审批人", "--role", "approver", input="approver-pass-2026\n")
         # The plan starts ``lead`` seconds after it is written: applying (composing N chapter
         # articles) and approving must be done by then, or the first releases start late.
         start = (datetime.now(timezone.utc) + timedelta(seconds=args.lead)).astimezone(BEIJING)

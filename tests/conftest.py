@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+from contextlib import ExitStack
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from wxpub.infra import migrate
 from wxpub.infra.clock import FrozenClock
 from wxpub.infra.config import Settings
 from wxpub.infra.db import scratch_schema
 from wxpub.infra.runtime import Runtime
+
+from servers import SANDBOX_DEFAULTS, advance_sandbox_clock, serve_app, start_sandbox
 
 PG_URL = os.environ.get("WXPUB_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -42,11 +48,80 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc))
 
 
+class Migrations:
+    """Our migrations, run for real once per run and backend (per worker with pytest -n), then
+    given to every test's database cheaply: a new SQLite file starts as a copy of the migrated
+    file, a new PostgreSQL schema gets the very statements the migrations executed (recorded on
+    the first one), in one transaction. ``migrate.upgrade`` then finds each database at the head
+    revision. (tests/test_migrations.py runs the migrations themselves on every backend.)"""
+
+    def __init__(self, folder: Path):
+        self.sqlite_template = folder / "migrated.sqlite3"
+        self.postgres_statements: list | None = None
+
+    def apply(self, runtime: Runtime) -> Runtime:
+        url = make_url(runtime.settings.database_url)
+        if url.get_backend_name() == "sqlite" and not Path(url.database).exists():
+            if not self.sqlite_template.exists():
+                self._sqlite_template()
+            shutil.copyfile(self.sqlite_template, url.database)
+        elif url.get_backend_name() == "postgresql" and migrate.current_revision(runtime.db) is None:
+            if self.postgres_statements is None:
+                self.postgres_statements = self._record(runtime)
+            else:
+                self._replay(runtime)
+        migrate.upgrade(runtime.db)
+        return runtime
+
+    def _sqlite_template(self) -> None:
+        template = Runtime.from_settings(Settings.from_mapping(
+            {"env": "test", "database_url": f"sqlite:///{self.sqlite_template}",
+             "instance_path": str(self.sqlite_template.parent)}))
+        migrate.upgrade(template.db)
+        template.db.dispose()
+
+    @staticmethod
+    def _record(runtime: Runtime) -> list:
+        from sqlalchemy import event
+
+        statements = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SELECT", "SHOW")):  # reflection, not change
+                statements.append((statement, parameters, executemany))
+        event.listen(runtime.db.engine, "before_cursor_execute", record)
+        try:
+            migrate.upgrade(runtime.db)
+        finally:
+            event.remove(runtime.db.engine, "before_cursor_execute", record)
+        return statements
+
+    def _replay(self, runtime: Runtime) -> None:
+        connection = runtime.db.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            for statement, parameters, executemany in self.postgres_statements:
+                if executemany:
+                    cursor.executemany(statement, parameters)
+                elif parameters:
+                    cursor.execute(statement, parameters)
+                else:
+                    cursor.execute(statement)
+            connection.commit()
+        finally:
+            connection.close()
+
+
+@pytest.fixture(scope="session")
+def migrations(tmp_path_factory) -> Migrations:
+    """``migrations.apply(runtime)``: the runtime's database migrated to the head revision."""
+    return Migrations(tmp_path_factory.mktemp("migrated"))
+
+
 @pytest.fixture
-def runtime(settings, clock) -> Runtime:
+def runtime(settings, clock, migrations) -> Runtime:
     """Settings + a migrated database + the frozen clock."""
-    rt = Runtime.from_settings(settings, clock=clock)
-    migrate.upgrade(rt.db)
+    rt = migrations.apply(Runtime.from_settings(settings, clock=clock))
     yield rt
     rt.db.dispose()
 
@@ -102,17 +177,8 @@ def cli(runtime):
 @pytest.fixture
 def live_server(app):
     """The app served over real HTTP on a loopback port (for browsers and other processes)."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_port}"
-    yield server
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve_app(app) as served:
+        yield served
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -156,40 +222,121 @@ def offline_page(browser):
 
 
 def login(page, base_url: str, username: str, password: str) -> None:
-    """Log in through the real form."""
+    """Log a browser page in through the real form (the one browser login of the suite)."""
     page.goto(f"{base_url}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    with page.expect_navigation():  # the answer, so that the next goto cannot cut the login short
+        page.click("button[type=submit]")
+    assert "/login" not in page.url, f"browser login as {username} failed: {page.inner_text('body')[:200]}"
 
 
-# --- publishing against a live sandbox (tests/test_publish.py, test_preflight.py) ---------------
+# --- the WeChat sandbox on loopback, and settings and runtimes pointed at it ---------------------
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "sandbox(**options): SandboxConfig options (publish_delay, callback_url, slow_seconds "
+                   "…) of the `sandbox` / `module_sandbox` fixtures, on a test, a class or a module")
+    config.addinivalue_line(
+        "markers", "slow: runs for many seconds, mostly waiting on processes it started; spread over "
+                   "the run so that parallel workers (make test: pytest -n) overlap its waits with work")
+
+
+def pytest_collection_modifyitems(config, items):
+    """With ``pytest -n``, spread the slow tests over the first half of the run, each before a
+    module of quick ones, so that some worker is always busy while another waits; the quick
+    modules keep their order and stay in one piece."""
+    if not config.getoption("numprocesses", None):
+        return
+    # Reversed: the longest slow tests, collected last (random kills, two schedulers), start first.
+    slow = [item for item in items if item.get_closest_marker("slow")][::-1]
+    quick = [item for item in items if not item.get_closest_marker("slow")]
+    starts = [i for i, item in enumerate(quick) if i == 0 or item.module is not quick[i - 1].module]
+    if not slow or not starts:
+        return
+    half = max(1, len(quick) // 2)
+    slots = [min(starts, key=lambda start: abs(start - n * half // len(slow))) for n in range(len(slow))]
+    ordered = []
+    for i, item in enumerate(quick):
+        ordered += [test for test, slot in zip(slow, slots) if slot == i]
+        ordered.append(item)
+    items[:] = ordered
+
+
+def _sandbox_options(node) -> dict:
+    marker = node.get_closest_marker("sandbox")
+    return {**SANDBOX_DEFAULTS, **(marker.kwargs if marker else {})}
+
 
 @pytest.fixture
-def sandbox():
-    """A sandbox on loopback with a short publish delay and short "slow" faults."""
-    from wxpub.sandbox.testing import SandboxServer
+def make_sandbox():
+    """Start sandboxes on free loopback ports: ``make_sandbox(publish_delay=…, callback_url=…)`` gives a
+    running ``SandboxServer``; every one is stopped after the test."""
+    with ExitStack() as running:
+        yield lambda **options: running.enter_context(start_sandbox(**options))
 
-    with SandboxServer(publish_delay=0.3, slow_seconds=1.5) as server:
+
+@pytest.fixture
+def sandbox(request, make_sandbox):
+    """A fresh sandbox for the test: a short publish delay and short "slow" faults unless the test,
+    its class or its module says otherwise with ``@pytest.mark.sandbox(...)``."""
+    return make_sandbox(**_sandbox_options(request.node))
+
+
+@pytest.fixture(scope="module")
+def module_sandbox(request):
+    """One sandbox for all tests of a module (options from the module's ``pytest.mark.sandbox``);
+    tests that need a clean one call ``module_sandbox.control("reset", {})``."""
+    with start_sandbox(**_sandbox_options(request.node)) as server:
         yield server
 
 
 @pytest.fixture
-def rt(database_url, tmp_path, sandbox):
-    """A runtime on the real clock whose WeChat is the sandbox."""
-    from publishing_helpers import import_samples
-    from wxpub.infra.clock import Clock
+def wechat_settings(request, database_url, tmp_path):
+    """Build validated settings whose WeChat is a sandbox (default: the ``sandbox`` fixture), on the
+    test database: ``wechat_settings(wechat_timeout=5)``, ``wechat_settings(other, appsecret=…)``."""
     from wxpub.wechat.testing import sandbox_settings
 
-    settings = sandbox_settings(sandbox.url, database_url, instance_path=str(tmp_path / "instance"),
-                                wechat_timeout=1, confirm_wait=10)
-    runtime = Runtime.from_settings(settings, clock=Clock())
-    migrate.upgrade(runtime.db)
-    import_samples(runtime)
-    yield runtime
-    runtime.db.dispose()
+    def build(server=None, **overrides) -> Settings:
+        server = server if server is not None else request.getfixturevalue("sandbox")
+        overrides.setdefault("instance_path", str(tmp_path / "instance"))
+        return sandbox_settings(server.url, database_url, **overrides)
+    return build
 
 
+@pytest.fixture
+def sandbox_runtime(wechat_settings, migrations):
+    """Build migrated runtimes whose WeChat is a sandbox (default: the ``sandbox`` fixture), on the
+    real clock unless given one: ``sandbox_runtime(samples=True, confirm_wait=10)``; every runtime
+    made is disposed of after the test."""
+    from wxpub.infra.clock import Clock
+    from publishing_helpers import import_samples
+
+    made = []
+
+    def build(server=None, *, clock=None, samples: bool = False, **overrides) -> Runtime:
+        runtime = Runtime.from_settings(wechat_settings(server, **overrides), clock=clock or Clock())
+        made.append(runtime)
+        migrations.apply(runtime)
+        if samples:
+            import_samples(runtime)
+        return runtime
+    yield build
+    for runtime in made:
+        runtime.db.dispose()
+
+
+@pytest.fixture
+def rt(sandbox_runtime):
+    """A runtime on the real clock whose WeChat is the sandbox, with the sample series imported."""
+    return sandbox_runtime(samples=True, wechat_timeout=1, confirm_wait=10)
+
+
+@pytest.fixture
+def sandbox_sleep(sandbox):
+    """A ``sleep`` for the publishing pipeline that moves the sandbox's clock on instead of waiting:
+    the publish job that a real pause would have let finish is finished at once."""
+    return lambda seconds: advance_sandbox_clock(sandbox, seconds)
 
 
 @pytest.fixture
@@ -211,7 +358,8 @@ def webhook():
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/hook", received
     server.shutdown()
+    server.server_close()

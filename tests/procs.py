@@ -1,4 +1,11 @@
-"""Real processes for end-to-end tests: the sandbox, ``wxpub`` commands and scheduler processes."""
+"""Real processes for end-to-end tests: the sandbox and scheduler processes, plus ``wxpub`` commands.
+
+The processes under test (``wxpub sandbox``, ``wxpub scheduler``) are real, so that ``kill -9`` is
+real. The commands a person would type to set things up or to look (``db upgrade``, ``import``,
+``plan apply``, ``release approve``, ``release list``) run in this process through click's runner
+against the same database: starting Python for each of them costs two seconds of CPU, which the
+polling of ``release list`` used to spend many times over.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,12 @@ import requests
 from wxpub.sandbox.config import SandboxConfig
 
 CFG = SandboxConfig()
+ARTICLES = Path(__file__).resolve().parents[1] / "articles"
+
+# The scheduler's waits, shortened through its documented settings so the tests wait less; the
+# sandbox finishes a publish job after ``publish_delay`` and consumes a submitted draft at once, so
+# a 2 s settle still tells an applied submit from a lost one.
+QUICK = {"WXPUB_CONFIRM_WAIT": "5", "WXPUB_CONFIRM_POLL": "0.25", "WXPUB_SUBMIT_SETTLE": "2"}
 
 
 def free_port() -> int:
@@ -28,7 +41,7 @@ class Stack:
     """A sandbox process plus the environment for ``wxpub`` processes sharing one database."""
 
     def __init__(self, tmp_path: Path, database_url: str, *, fault_rate: float = 0.0,
-                 publish_delay: float = 1.0, seed: int = 7):
+                 publish_delay: float = 0.5, seed: int = 7):
         self.tmp = tmp_path
         self.port = free_port()
         self.sandbox_url = f"http://127.0.0.1:{self.port}"
@@ -37,7 +50,7 @@ class Stack:
                     "WXPUB_WECHAT_API_URL": self.sandbox_url, "WXPUB_APPID": CFG.appid,
                     "WXPUB_APPSECRET": CFG.secret, "WXPUB_TOKEN": CFG.token,
                     "WXPUB_ENCODING_AES_KEY": CFG.aes_key, "WXPUB_WECHAT_TIMEOUT": "2",
-                    "WXPUB_LATE_TOLERANCE": "600", "WXPUB_CONFIRM_WAIT": "5", "PYTHONUNBUFFERED": "1"}
+                    "WXPUB_LATE_TOLERANCE": "600", **QUICK, "PYTHONUNBUFFERED": "1"}
         self.env.pop("WXPUB_CRASH_AT", None)
         log = open(tmp_path / "sandbox.log", "w")
         self.sandbox = subprocess.Popen(
@@ -45,18 +58,49 @@ class Stack:
              str(publish_delay), "--fault-rate", str(fault_rate), "--seed", str(seed),
              "--slow-seconds", "3"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.schedulers: list[subprocess.Popen] = []
-        deadline = time.time() + 20
-        while time.time() < deadline:
+        self._runtime = None
+
+    def wait_for_sandbox(self, timeout: float = 20) -> None:
+        """Return once the sandbox process answers (it boots while the database is set up)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.sandbox.poll() is not None:
+                break
             try:
                 requests.get(f"{self.sandbox_url}/sandbox/clock", timeout=1)
-                break
+                return
             except requests.RequestException:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("sandbox did not start")
+                time.sleep(0.05)
+        raise RuntimeError(f"sandbox did not start:\n{(self.tmp / 'sandbox.log').read_text(errors='replace')}")
 
-    def wxpub(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "wxpub", *args], env=self.env,
+    @property
+    def runtime(self):
+        """One runtime on the stack's settings for the in-process commands (disposed by ``stop``)."""
+        if self._runtime is None:
+            from wxpub.infra.config import Settings
+            from wxpub.infra.runtime import Runtime
+            self._runtime = Runtime.from_settings(Settings.from_env(self._wxpub_env()))
+        return self._runtime
+
+    def _wxpub_env(self) -> dict:
+        return {k: v for k, v in self.env.items() if k.startswith("WXPUB_")}
+
+    def cli(self, *args: str, input: str | None = None) -> str:
+        """``wxpub <args>`` run in this process on the stack's settings; returns its standard output."""
+        from click.testing import CliRunner
+
+        from wxpub.cli import main
+
+        result = CliRunner().invoke(main, list(args), input=input, obj=self.runtime,
+                                    env={**self._wxpub_env(), "WXPUB_CRASH_AT": None})
+        if result.exit_code != 0:
+            raise AssertionError(f"wxpub {' '.join(args)} failed ({result.exit_code}):\n{result.output}"
+                                 f"\n{result.exc_info if result.exception else ''}")
+        return result.stdout
+
+    def wxpub(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+        """``wxpub <args>`` as a process of its own."""
+        result = subprocess.run([sys.executable, "-m", "wxpub", *args], env=self.env, input=input,
                                 capture_output=True, text=True, timeout=120)
         if check and result.returncode != 0:
             raise AssertionError(f"wxpub {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -64,22 +108,32 @@ class Stack:
 
     def start_scheduler(self, **extra_env: str) -> subprocess.Popen:
         n = len(self.schedulers)
-        log = open(self.tmp / f"scheduler-{n}.log", "w")
         proc = subprocess.Popen([sys.executable, "-m", "wxpub", "scheduler"],
-                                env={**self.env, **extra_env}, stdout=log, stderr=subprocess.STDOUT)
+                                env={**self.env, **extra_env}, stdout=open(self._log(n), "w"),
+                                stderr=subprocess.STDOUT)
         self.schedulers.append(proc)
         return proc
 
+    def _log(self, n: int) -> Path:
+        return self.tmp / f"scheduler-{n}.log"
+
+    def wait_until_running(self, proc: subprocess.Popen, timeout: float = 30) -> None:
+        """Return once the scheduler ``proc`` has started its jobs (it logs "scheduler started")."""
+        log = self._log(self.schedulers.index(proc))
+        self.wait_for(lambda: proc.poll() is not None or "scheduler started" in log.read_text(errors="replace"),
+                      timeout, "the scheduler to start")
+        assert proc.poll() is None, f"the scheduler exited:\n{log.read_text(errors='replace')}"
+
     def releases(self) -> list[dict]:
-        return json.loads(self.wxpub("release", "list", "--json").stdout)["releases"]
+        return json.loads(self.cli("release", "list", "--json"))["releases"]
 
     def wait_for(self, predicate, timeout: float, what: str):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             value = predicate()
             if value:
                 return value
-            time.sleep(0.3)
+            time.sleep(0.1)
         logs = "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.tmp.glob("scheduler-*.log")))
         raise AssertionError(f"timed out waiting for {what}; releases: {self.releases()}\n{logs}")
 
@@ -103,3 +157,6 @@ class Stack:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
+        if self._runtime is not None:
+            self._runtime.db.dispose()

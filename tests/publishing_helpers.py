@@ -44,8 +44,26 @@ def plan_file(tmp_path: Path, *, mode: str = "publish", chapters=("市场环境"
     return path
 
 
+APPROVER_PASSWORD = "approver-pass-2026"
+
+
+def ensure_approver(rt, name: str = "张主任") -> None:
+    """An enabled approver account named ``name`` (created once)."""
+    from sqlalchemy import select
+
+    from wxpub.models import User
+    from wxpub.staff import users
+
+    with rt.db.session() as session:
+        if session.scalar(select(User).where(User.username == name)) is None:
+            users.create_user(session, name, APPROVER_PASSWORD, "approver", now=rt.clock.now(),
+                              actor="测试")
+
+
 def apply_and_approve(rt, path: Path, *, by: str = "张主任") -> list[int]:
-    """Apply a plan and approve every release; returns release ids in plan order."""
+    """Apply a plan and approve every release as the approver ``by`` (created if need be);
+    returns release ids in plan order."""
+    ensure_approver(rt, by)
     with rt.db.session() as session:
         loaded = release_plans.load(session, path, now=rt.clock.now())
         report = release_plans.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now(),

@@ -9,20 +9,17 @@ from wxpub.library import service as library
 from wxpub.library import sources
 
 from wxpub.staff import users
+
+from auth_helpers import login
+
 SAMPLE = Path(__file__).resolve().parent / "fixtures" / "import" / "binhai-2023-renwen-page-part1.txt"
 
 
 @pytest.fixture
 def logged_in(app, session, clock):
-    users.create_user(session, "editor", "password1", "editor", now=clock.now())
+    users.create_user(session, "editor", "correct-horse-9", "editor", now=clock.now(), actor="测试")
     library.apply_import(session, [sources.load(sources.Unit(str(SAMPLE), SAMPLE))], now=clock.now())
-    client = app.test_client()
-    app.config["WTF_CSRF_ENABLED"] = True
-    token = client.get("/login").get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    assert client.post("/login", data={"username": "editor", "password": "password1",
-                                       "csrf_token": token}).status_code == 302
-    api_token = client.get("/api/v1/csrf-token").get_json()["csrf_token"]
-    return client, {"X-CSRFToken": api_token}
+    return login(app, "editor", "correct-horse-9")
 
 
 def test_select_score_and_order_through_the_api(logged_in):
@@ -47,11 +44,9 @@ def test_select_score_and_order_through_the_api(logged_in):
 
 
 def test_a_reviewer_may_read_but_not_change_the_library(app, session, clock):
-    users.create_user(session, "reviewer", "password1", "reviewer", now=clock.now())
+    users.create_user(session, "reviewer", "correct-horse-9", "reviewer", now=clock.now(), actor="测试")
     library.apply_import(session, [sources.load(sources.Unit(str(SAMPLE), SAMPLE))], now=clock.now())
-    app.config["WTF_CSRF_ENABLED"] = False
-    client = app.test_client()
-    client.post("/login", data={"username": "reviewer", "password": "password1"})
+    client, headers = login(app, "reviewer", "correct-horse-9")
     cases = client.get("/api/v1/cases").get_json()["cases"]
-    refused = client.patch(f"/api/v1/cases/{cases[0]['id']}", json={"status": "selected"})
+    refused = client.patch(f"/api/v1/cases/{cases[0]['id']}", json={"status": "selected"}, headers=headers)
     assert refused.status_code == 403 and "编辑" in refused.get_json()["message"]

@@ -12,20 +12,15 @@ import requests
 from sqlalchemy import func, select
 
 from wxpub import create_app
-
-from wxpub.infra import migrate
-
 from wxpub.publishing import pipeline as publish
-from wxpub.infra.clock import Clock
-from wxpub.infra.config import Settings
 from wxpub.models import CallbackEvent, Release
-from wxpub.infra.runtime import Runtime
 from wxpub.sandbox.config import SandboxConfig
-from wxpub.sandbox.testing import SandboxServer
 
 from publishing_helpers import apply_and_approve, import_samples, make_due, plan_file
+from servers import advance_sandbox_clock, serve_app
 
 CFG = SandboxConfig()
+PUBLISH_DELAY = 60  # within the callback's replay window: the event is stamped with the job's end
 
 
 def _signature(token, timestamp, nonce):
@@ -33,28 +28,26 @@ def _signature(token, timestamp, nonce):
 
 
 @pytest.fixture
-def stack(database_url, tmp_path):
-    """Our app on a loopback port, and a sandbox that pushes events to it."""
-    from werkzeug.serving import make_server
-    import threading
+def stack(make_sandbox, sandbox_runtime):
+    """Our app on a loopback port, and a sandbox that pushes events to it; its publish jobs take a
+    minute of sandbox time, so they finish only when a test moves the sandbox's clock on."""
+    sandbox = make_sandbox(publish_delay=PUBLISH_DELAY)
+    settings = {"wechat_timeout": 2, "confirm_wait": 0.01}
+    app_rt = sandbox_runtime(sandbox, **settings)  # the web process's runtime
+    with serve_app(create_app(runtime=app_rt)) as served:
+        sandbox.control("callback", {"url": f"{served.url}/wechat/callback"})
+        yield sandbox_runtime(sandbox, **settings), served.url, sandbox  # the publisher's runtime
 
-    base = {"env": "test", "database_url": database_url, "instance_path": str(tmp_path / "i"),
-            "appid": CFG.appid, "appsecret": CFG.secret, "token": CFG.token,
-            "encoding_aes_key": CFG.aes_key, "wechat_timeout": 2, "confirm_wait": 0.01}
-    app_rt = Runtime.from_settings(Settings.from_mapping(base), clock=Clock())
-    migrate.upgrade(app_rt.db)
-    app = create_app(runtime=app_rt)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app_url = f"http://127.0.0.1:{server.server_port}"
-    with SandboxServer(publish_delay=1.5, callback_url=f"{app_url}/wechat/callback") as sandbox:
-        rt = Runtime.from_settings(Settings.from_mapping({**base, "wechat_api_url": sandbox.url}),
-                                   clock=Clock())
-        yield rt, app_url, sandbox
-        rt.db.dispose()
-    server.shutdown()
-    app_rt.db.dispose()
+
+def _settled(rt, release_id, timeout: float = 10) -> Release:
+    """The release once it left "publishing" (the event arrives over HTTP from another thread)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with rt.db.session() as s:
+            release = s.get(Release, release_id)
+        if release.state != "publishing" or time.monotonic() > deadline:
+            return release
+        time.sleep(0.02)
 
 
 def test_url_verification_echoes_only_with_a_valid_signature(stack):
@@ -86,13 +79,8 @@ def test_events_from_the_sandbox_publish_the_release_once(stack, tmp_path):
     make_due(rt, [release_id])
     # confirm_wait is tiny: the publisher hands over at once; the event must settle the release.
     assert publish.run_release(rt, release_id, worker="t:1") == "publishing"
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        with rt.db.session() as s:
-            release = s.get(Release, release_id)
-            if release.state == "published":
-                break
-        time.sleep(0.1)
+    advance_sandbox_clock(sandbox, PUBLISH_DELAY)  # WeChat finishes the job and pushes its event
+    release = _settled(rt, release_id)
     assert release.state == "published" and release.article_urls
     events = requests.get(f"{sandbox.url}/sandbox/events", timeout=5).json()
     assert events, "the sandbox pushed no event"

@@ -63,7 +63,8 @@ def test_sandbox_style_credentials_are_accepted_outside_production_only():
     dev = Settings.from_env({"WXPUB_APPID": "wxtrain01", "WXPUB_APPSECRET": "practise"})
     assert dev.appid == "wxtrain01"
     production = {"WXPUB_ENV": "production", "WXPUB_APPID": "wxtrain01", "WXPUB_APPSECRET": "p" * 32,
-                  "WXPUB_TOKEN": "abc123", "WXPUB_ENCODING_AES_KEY": "a" * 43, "WXPUB_SECRET_KEY": "k" * 32}
+                  "WXPUB_TOKEN": "abc123", "WXPUB_ENCODING_AES_KEY": "a" * 43, "WXPUB_SECRET_KEY": "k" * 32,
+                  "WXPUB_DATABASE_URL": "postgresql+psycopg://wxpub@db.internal/wxpub"}
     with pytest.raises(ConfigError) as caught:
         Settings.from_env(production)
     assert caught.value.variable == "WXPUB_APPID"

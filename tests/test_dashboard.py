@@ -12,40 +12,33 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from wxpub import create_app
-
-from wxpub.infra import migrate
-
 from wxpub.staff import users
 from wxpub.infra.clock import FrozenClock
 from wxpub.models import StatArticle
-from wxpub.infra.runtime import Runtime
-from wxpub.sandbox.testing import SandboxServer
 from wxpub.stats import pull
 from wxpub.stats.dates import BEIJING
 from wxpub.stats.testing import follow_sandbox, move_sandbox_to, publish, record_release, sandbox_now
 from wxpub.wechat import WeChat
-from wxpub.wechat.testing import SANDBOX_ACCOUNT, sandbox_settings
+
+from auth_helpers import login
 
 SERIES = "2023年度滨海新区优化营商环境创新实践案例展示"
 EXTERNAL = re.compile(r"""https?://(?!127\.0\.0\.1[:/"'])[^\s"'<>]+""")
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    with SandboxServer(**SANDBOX_ACCOUNT, publish_delay=1.0) as server:
-        yield server
+pytestmark = pytest.mark.sandbox(publish_delay=1.0)
 
 
 @pytest.fixture
-def site(sandbox, database_url, tmp_path):
-    """Two chapters published and pulled; a logged-in client; the published articles."""
+def site(module_sandbox, sandbox_runtime):
+    """Two chapters published and pulled; the app with an editor account; an anonymous client; the
+    published articles."""
+    sandbox = module_sandbox
     sandbox.control("reset", {})
     move_sandbox_to(sandbox, 9, 30)
     clock = FrozenClock(sandbox_now(sandbox))
-    settings = sandbox_settings(sandbox.url, database_url, instance_path=str(tmp_path / "i"))
-    rt = Runtime.from_settings(settings, clock=clock)
-    migrate.upgrade(rt.db)
-    wx = WeChat(settings, rt.db, clock=clock)
+    rt = sandbox_runtime(sandbox, clock=clock)
+    wx = WeChat(rt.settings, rt.db, clock=clock)
     sent = []
     for chapter, titles, mass in (("市场环境", ["市场环境篇丨创新实践案例", "市场环境篇丨案例二"], False),
                                   ("人文环境", ["人文环境篇丨创新实践案例"], True)):
@@ -60,16 +53,16 @@ def site(sandbox, database_url, tmp_path):
     follow_sandbox(clock, sandbox)
     pull(rt)
     with rt.db.session() as s:
-        users.create_user(s, "editor", "password1", "editor", now=clock.now())
+        users.create_user(s, "editor", "correct-horse-9", "editor", now=clock.now(), actor="测试")
     app = create_app(runtime=rt)
-    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-    client = app.test_client()
-    yield rt, client, sent, app
-    rt.db.dispose()
+    app.config.update(TESTING=True)
+    return rt, app.test_client(), sent, app
 
 
-def _login(client):
-    assert client.post("/login", data={"username": "editor", "password": "password1"}).status_code == 302
+def _login(app):
+    """A client logged in as the editor through the real form (CSRF on)."""
+    client, _headers = login(app, "editor", "correct-horse-9")
+    return client
 
 
 def _month(rt):
@@ -87,8 +80,8 @@ def test_pages_need_a_login(site):
 
 
 def test_overview_shows_chapters_with_the_pulled_figures(site):
-    rt, client, sent, _ = site
-    _login(client)
+    rt, _, sent, app = site
+    client = _login(app)
     html = client.get("/dashboard/").get_data(as_text=True)
     with rt.db.session() as s:
         market = sum(a.read_user for a in s.scalars(select(StatArticle).where(
@@ -105,8 +98,8 @@ def test_overview_shows_chapters_with_the_pulled_figures(site):
 
 
 def test_article_page_shows_trend_sources_and_cases(site):
-    rt, client, sent, _ = site
-    _login(client)
+    rt, _, sent, app = site
+    client = _login(app)
     msgid = sent[1].msgids()[0]
     page = client.get(f"/dashboard/article/{msgid}")
     html = page.get_data(as_text=True)
@@ -117,8 +110,8 @@ def test_article_page_shows_trend_sources_and_cases(site):
 
 
 def test_calendar_shows_states_in_beijing_time(site):
-    rt, client, sent, _ = site
-    _login(client)
+    rt, _, sent, app = site
+    client = _login(app)
     with rt.db.session() as s:
         from wxpub.models import Release
         release = s.scalars(select(Release).order_by(Release.id)).first()
@@ -132,8 +125,8 @@ def test_calendar_shows_states_in_beijing_time(site):
 
 
 def test_exports_download_what_the_tables_show(site):
-    rt, client, sent, _ = site
-    _login(client)
+    rt, _, sent, app = site
+    client = _login(app)
     response = client.get("/dashboard/export/chapters.csv")
     assert response.status_code == 200 and response.content_type.startswith("text/csv")
     assert "attachment" in response.headers["Content-Disposition"]
@@ -165,8 +158,8 @@ def test_exports_download_what_the_tables_show(site):
 
 
 def test_monthly_report_prints_and_no_page_links_outside(site):
-    rt, client, sent, app = site
-    _login(client)
+    rt, _, sent, app = site
+    client = _login(app)
     report = client.get(f"/dashboard/report?month={_month(rt)}").get_data(as_text=True)
     assert "阅读月报" in report and "打印" in report and "<svg" in report
     css = client.get("/static/app.css").get_data(as_text=True)

@@ -14,12 +14,14 @@ from conftest import login
 from procs import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def demo(tmp_path):
     shutil.copytree(ROOT / "articles", tmp_path / "articles")
-    story = Demo(tmp_path, host="127.0.0.1", web_port=free_port(), sandbox_port=free_port(), gap=2, lead=8)
+    # The chapters 1 s apart, the first 3 s after the plan (the scheduler is started right after it).
+    story = Demo(tmp_path, host="127.0.0.1", web_port=free_port(), sandbox_port=free_port(), gap=1, lead=3)
     try:
         rt = story.prepare()
         ids = story.plan(rt)

@@ -11,6 +11,8 @@ import pytest
 from wxpub.core.errors import NotFound
 from wxpub.staff import users
 
+from auth_helpers import login
+
 SECRET_DETAIL = "boom: connection string postgresql://admin:hunter2@db"
 
 
@@ -35,12 +37,9 @@ def failing_app(app):
 
 @pytest.fixture
 def api_client(app, session, clock):
-    """A client logged in as an editor (the API wants a login)."""
-    users.create_user(session, "editor", "password1", "editor", now=clock.now())
-    app.config["WTF_CSRF_ENABLED"] = False
-    client = app.test_client()
-    assert client.post("/login", data={"username": "editor", "password": "password1"}).status_code == 302
-    return client
+    """A client logged in as an editor (the API wants a login) and the headers its writes need."""
+    users.create_user(session, "editor", "correct-horse-9", "editor", now=clock.now(), actor="测试")
+    return login(app, "editor", "correct-horse-9")
 
 
 def _page_text(response) -> str:
@@ -117,8 +116,9 @@ def test_ordinary_responses_carry_a_request_id_too(client):
 
 
 def test_unexpected_error_under_the_api_answers_json_with_the_request_id(failing_app, api_client, caplog):
+    client, _headers = api_client
     with caplog.at_level(logging.ERROR, logger="wxpub.web"):
-        response = api_client.get("/api/v1/test-crash")
+        response = client.get("/api/v1/test-crash")
     assert response.status_code == 500
     body = response.get_json()
     rid = response.headers["X-Request-Id"]
@@ -136,7 +136,8 @@ def test_expected_error_in_a_page_shows_its_own_message_and_status(failing_app):
 
 
 def test_expected_error_under_the_api_stays_json(api_client):
-    response = api_client.get("/api/v1/cases/9999")
+    client, _headers = api_client
+    response = client.get("/api/v1/cases/9999")
     assert response.status_code == 404
     body = response.get_json()
     assert body["error"] == "not_found" and body["message"]
@@ -144,7 +145,7 @@ def test_expected_error_under_the_api_stays_json(api_client):
 
 def test_missing_csrf_token_on_a_form_is_explained_in_chinese(app, client):
     app.config["WTF_CSRF_ENABLED"] = True
-    response = client.post("/login", data={"username": "editor", "password": "password1"})
+    response = client.post("/login", data={"username": "editor", "password": "correct-horse-9"})
     assert response.status_code == 400
     html = _page_text(response)
     assert "请刷新页面后重新提交" in html and "CSRF token" not in html
@@ -160,30 +161,21 @@ def test_too_large_upload_is_a_chinese_413_page(app, client):
 
 def test_too_large_api_body_answers_json_413(app, api_client):
     app.config["MAX_CONTENT_LENGTH"] = 1024
-    response = api_client.post("/api/v1/chapters/1/order", data=b'{"case_ids": [' + b"1," * 4096 + b"1]}",
-                               headers={"Content-Type": "application/json"})
+    client, headers = api_client
+    response = client.post("/api/v1/chapters/1/order", data=b'{"case_ids": [' + b"1," * 4096 + b"1]}",
+                           headers={**headers, "Content-Type": "application/json"})
     assert response.status_code == 413
     body = response.get_json()
     assert body == {"error": "too_large", "message": "上传的文件或提交的内容超过了允许的大小（上限 1 KB）。"}
 
 
 @pytest.mark.browser
-def test_error_page_fits_a_phone_and_needs_no_network(failing_app, offline_page):
-    from werkzeug.serving import make_server
-    import threading
-
-    server = make_server("127.0.0.1", 0, failing_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        offline_page.set_viewport_size({"width": 375, "height": 700})
-        for path, heading in (("/no/such/page", "页面不存在"), ("/test/crash", "服务器出错了")):
-            offline_page.goto(f"http://127.0.0.1:{server.server_port}{path}")
-            assert offline_page.inner_text("h1") == heading
-            assert offline_page.evaluate("document.documentElement.scrollWidth") <= 375
-            home = offline_page.locator("a", has_text="返回首页")
-            assert home.is_visible() and home.bounding_box()["x"] + home.bounding_box()["width"] <= 375
-        assert offline_page.external_requests == []
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+def test_error_page_fits_a_phone_and_needs_no_network(failing_app, live_server, offline_page):
+    offline_page.set_viewport_size({"width": 375, "height": 700})
+    for path, heading in (("/no/such/page", "页面不存在"), ("/test/crash", "服务器出错了")):
+        offline_page.goto(f"{live_server.url}{path}")
+        assert offline_page.inner_text("h1") == heading
+        assert offline_page.evaluate("document.documentElement.scrollWidth") <= 375
+        home = offline_page.locator("a", has_text="返回首页")
+        assert home.is_visible() and home.bounding_box()["x"] + home.bounding_box()["width"] <= 375
+    assert offline_page.external_requests == []

@@ -202,9 +202,10 @@ def test_installments_of_one_chapter_have_distinct_keys():
 
 
 def test_title_template():
-    plan = plan_from("start: 2026-12-03T09:00\ninterval: 1d\ntitle_template: \"{chapter}篇（{n}）\"",
-                     chapters=("市场环境",))
-    assert expand(plan, now=NOW)[0].title == "市场环境篇（1）"
+    # {n} is gone: the renderer, which makes the real article titles, has no such field.
+    plan = plan_from("start: 2026-12-03T09:00\ninterval: 1d\ntitle_template: \"{chapter}篇（{part}）\"",
+                     chapters=("{name: 市场环境, part: 2}",))
+    assert expand(plan, now=NOW)[0].title == "市场环境篇（2）"
 
 
 def test_beyond_package_range_does_not_crash_and_is_marked():

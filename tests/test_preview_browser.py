@@ -20,7 +20,7 @@ ARTICLES = Path(__file__).resolve().parents[1] / "articles"
 
 @pytest.fixture
 def composed(session, clock):
-    users.create_user(session, "editor", "password1", "editor", now=clock.now())
+    users.create_user(session, "editor", "correct-horse-9", "editor", now=clock.now(), actor="测试")
     units = sources.discover([str(ARTICLES)])
     library.apply_import(session, [sources.load(u) for u in units], now=clock.now())
     chapter = compose.find_chapter(session, "市场环境")  # the chapter with an image
@@ -31,7 +31,7 @@ def composed(session, clock):
 def test_preview_at_phone_width_shows_every_case_without_overflow(live_server, offline_page, composed):
     page = offline_page
     page.set_viewport_size({"width": 375, "height": 812})
-    login(page, live_server.url, "editor", "password1")
+    login(page, live_server.url, "editor", "correct-horse-9")
     page.goto(f"{live_server.url}/preview/messages/{composed[0].message.id}")
     for article in composed[0].rendered.articles:
         for section in article.sections:

@@ -35,7 +35,8 @@ def test_defaults_are_valid():
 def test_command_has_exactly_the_documented_options():
     names = {opt for p in sandbox.params for opt in p.opts}
     assert names == {"--host", "--port", "--appid", "--secret", "--token", "--aes-key", "--callback-url",
-                     "--account-type", "--publish-delay", "--fault-rate", "--seed", "--slow-seconds"}
+                     "--account-type", "--publish-delay", "--fault-rate", "--seed", "--slow-seconds",
+                     "--allow-callback-host"}
 
 
 def test_command_rejects_bad_values_with_a_chinese_message():

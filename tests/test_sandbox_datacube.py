@@ -335,9 +335,11 @@ def test_totaldetail_is_delayed_while_its_last_day_is_provisional():
 # --- over real HTTP ----------------------------------------------------------------------------
 
 def test_published_article_shows_up_in_statistics_over_http():
-    testing = pytest.importorskip("wxpub.sandbox.testing",
-                                  reason="wxpub.sandbox.testing (SandboxServer) is not there yet")
-    with testing.SandboxServer(seed=4242) as sb:
+    from wxpub.sandbox import testing
+
+    from servers import start_sandbox
+
+    with start_sandbox(seed=4242) as sb:
         client = testing.SandboxClient(sb)
         thumb = client.json("/cgi-bin/material/add_material", params={"type": "thumb"},
                             files={"media": ("cover.jpg", testing.jpeg_bytes(), "image/jpeg")})

@@ -1,19 +1,17 @@
 """Draft box against reference §3: every limit, its errcode, and WeChat's content clean-up."""
 import pytest
 
-from wxpub.sandbox.testing import SandboxClient, SandboxServer, jpeg_bytes
+from wxpub.sandbox.testing import SandboxClient, jpeg_bytes
+
+from servers import start_sandbox
 
 
-@pytest.fixture(scope="module")
-def server():
-    with SandboxServer() as sb:
-        yield sb
 
 
 @pytest.fixture()
-def client(server):
-    server.control("reset", {})
-    return SandboxClient(server)
+def client(module_sandbox):
+    module_sandbox.control("reset", {})
+    return SandboxClient(module_sandbox)
 
 
 @pytest.fixture()
@@ -68,7 +66,7 @@ def test_values_at_the_limit_are_accepted(client, thumb, fields):
 
 
 def test_title_limit_is_configurable():
-    with SandboxServer(title_limit=64) as sb:
+    with start_sandbox(title_limit=64) as sb:
         client = SandboxClient(sb)
         thumb = client.json("/cgi-bin/material/add_material", params={"type": "thumb"},
                             files={"media": ("c.jpg", jpeg_bytes())})["media_id"]

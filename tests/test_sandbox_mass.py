@@ -4,7 +4,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from wxpub.sandbox.crypto import MessageCrypto
-from wxpub.sandbox.testing import CallbackReceiver, SandboxClient, SandboxServer, jpeg_bytes
+from wxpub.sandbox.testing import CallbackReceiver, SandboxClient, jpeg_bytes
+
+from servers import start_sandbox
 
 
 def make_draft(client, titles=("市场环境篇",)):
@@ -22,56 +24,53 @@ def send(client, media_id, clientmsgid=None, to_all=True, **extra):
     return client.json("/cgi-bin/message/mass/sendall", body)
 
 
-@pytest.fixture(scope="module")
-def server():
-    with SandboxServer(publish_delay=600) as sb:
-        yield sb
+pytestmark = pytest.mark.sandbox(publish_delay=600)
 
 
 @pytest.fixture()
-def client(server):
-    server.control("reset", {})
+def client(module_sandbox):
+    module_sandbox.control("reset", {})
     # 10:00 Beijing time keeps "today" stable while the tests advance the clock by hours.
-    now = server.control("clock")["now_shanghai"]
+    now = module_sandbox.control("clock")["now_shanghai"]
     hour = int(now[11:13])
-    server.control("clock", {"advance_seconds": ((10 - hour) % 24) * 3600})
-    return SandboxClient(server)
+    module_sandbox.control("clock", {"advance_seconds": ((10 - hour) % 24) * 3600})
+    return SandboxClient(module_sandbox)
 
 
-def test_send_to_all_goes_through_sending_then_success(server, client):
+def test_send_to_all_goes_through_sending_then_success(module_sandbox, client):
     media_id = make_draft(client, ("甲", "乙"))
     reply = send(client, media_id, "case-2023-01")
     assert reply["errcode"] == 0 and isinstance(reply["msg_id"], int) and isinstance(reply["msg_data_id"], int)
     assert client.json("/cgi-bin/message/mass/get", {"msg_id": reply["msg_id"]})["msg_status"] == "SENDING"
     assert client.json("/cgi-bin/draft/get", {"media_id": media_id})["errcode"] == 40007
-    server.control("clock", {"advance_seconds": 600})
+    module_sandbox.control("clock", {"advance_seconds": 600})
     assert client.json("/cgi-bin/message/mass/get", {"msg_id": reply["msg_id"]})["msg_status"] == "SEND_SUCCESS"
-    published = server.control("published")
+    published = module_sandbox.control("published")
     assert [(p["msg_data_id"], p["idx"], p["notified"]) for p in published] == \
         [(str(reply["msg_data_id"]), 1, True), (str(reply["msg_data_id"]), 2, True)]
     assert client.json("/cgi-bin/freepublish/batchget", {"offset": 0, "count": 20})["total_count"] == 0
 
 
-def test_subscription_account_sends_to_all_once_per_beijing_day(server, client):
+def test_subscription_account_sends_to_all_once_per_beijing_day(module_sandbox, client):
     assert send(client, make_draft(client))["errcode"] == 0
     assert send(client, make_draft(client))["errcode"] == 45028
     assert send(client, make_draft(client), to_all=False)["errcode"] == 0  # tag sends use no quota
-    server.control("clock", {"advance_seconds": 13 * 3600})  # 23:00 Beijing, same day
+    module_sandbox.control("clock", {"advance_seconds": 13 * 3600})  # 23:00 Beijing, same day
     assert send(client, make_draft(client))["errcode"] == 45028
-    server.control("clock", {"advance_seconds": 2 * 3600})  # 01:00 next day
+    module_sandbox.control("clock", {"advance_seconds": 2 * 3600})  # 01:00 next day
     assert send(client, make_draft(client))["errcode"] == 0
 
 
-def test_failed_send_gives_the_quota_back(server, client):
-    server.control("outcomes", {"mass_status": "err(20001)"})
+def test_failed_send_gives_the_quota_back(module_sandbox, client):
+    module_sandbox.control("outcomes", {"mass_status": "err(20001)"})
     msg_id = send(client, make_draft(client))["msg_id"]
-    server.control("clock", {"advance_seconds": 600})
+    module_sandbox.control("clock", {"advance_seconds": 600})
     assert client.json("/cgi-bin/message/mass/get", {"msg_id": msg_id})["msg_status"] == "SEND_FAIL"
     assert send(client, make_draft(client))["errcode"] == 0
 
 
 def test_service_account_sends_four_times_per_month():
-    with SandboxServer(publish_delay=0, account_type="service") as sb:
+    with start_sandbox(publish_delay=0, account_type="service") as sb:
         client = SandboxClient(sb)
         day = int(sb.control("clock")["now_shanghai"][8:10])
         if day > 20:  # keep five sends inside one calendar month
@@ -80,11 +79,11 @@ def test_service_account_sends_four_times_per_month():
         assert results == [0, 0, 0, 0, 45028]
 
 
-def test_clientmsgid_repeat_within_24_hours_returns_the_existing_msg_id(server, client):
+def test_clientmsgid_repeat_within_24_hours_returns_the_existing_msg_id(module_sandbox, client):
     first = send(client, make_draft(client, ("甲",)), "release-42")
     again = send(client, make_draft(client, ("乙",)), "release-42")
     assert again["errcode"] == 45065 and again["msg_id"] == first["msg_id"]
-    server.control("clock", {"advance_days": 1, "advance_seconds": 60})
+    module_sandbox.control("clock", {"advance_days": 1, "advance_seconds": 60})
     assert send(client, make_draft(client), "release-42")["errcode"] == 0
 
 
@@ -109,16 +108,16 @@ def test_preview_uses_no_quota_and_keeps_the_draft(client):
     assert send(client, media_id)["errcode"] == 0
 
 
-def test_delete_a_sent_message(server, client):
+def test_delete_a_sent_message(module_sandbox, client):
     msg_id = send(client, make_draft(client))["msg_id"]
     assert client.json("/cgi-bin/message/mass/delete", {"msg_id": msg_id})["errcode"] == 40059  # still sending
-    server.control("clock", {"advance_seconds": 600})
+    module_sandbox.control("clock", {"advance_seconds": 600})
     assert client.json("/cgi-bin/message/mass/delete", {"msg_id": msg_id, "article_idx": 0})["errcode"] == 0
     assert client.json("/cgi-bin/message/mass/get", {"msg_id": msg_id})["msg_status"] == "DELETE"
 
 
 def test_masssendjobfinish_event_is_pushed_encrypted():
-    with CallbackReceiver() as rx, SandboxServer(publish_delay=0, callback_url=rx.url) as sb:
+    with CallbackReceiver() as rx, start_sandbox(publish_delay=0, callback_url=rx.url) as sb:
         client = SandboxClient(sb)
         reply = send(client, make_draft(client))
         request = rx.wait(1)[0]

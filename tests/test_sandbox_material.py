@@ -1,21 +1,17 @@
 """uploadimg, permanent material and temporary media against reference §2."""
 import pytest
 
-from wxpub.sandbox.testing import SandboxClient, SandboxServer, jpeg_bytes, png_bytes
+from wxpub.sandbox.testing import SandboxClient, jpeg_bytes, png_bytes
 
 GIF = b"GIF89a" + b"\0" * 40
 
 
-@pytest.fixture(scope="module")
-def server():
-    with SandboxServer() as sb:
-        yield sb
 
 
 @pytest.fixture()
-def client(server):
-    server.control("reset", {})
-    return SandboxClient(server)
+def client(module_sandbox):
+    module_sandbox.control("reset", {})
+    return SandboxClient(module_sandbox)
 
 
 def upload(client, path, data, filename="a.jpg", **params):

@@ -4,7 +4,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from wxpub.sandbox.crypto import MessageCrypto, sha1_signature
-from wxpub.sandbox.testing import CallbackReceiver, SandboxClient, SandboxServer, jpeg_bytes
+from wxpub.sandbox.testing import CallbackReceiver, SandboxClient, jpeg_bytes
+
+from servers import start_sandbox
 
 
 @pytest.fixture(scope="module")
@@ -13,19 +15,17 @@ def receiver():
         yield rx
 
 
-@pytest.fixture(scope="module")
-def server(receiver):
-    # A long delay: tests finish jobs by advancing the sandbox clock, never by sleeping.
-    with SandboxServer(publish_delay=3600, callback_url=receiver.url) as sb:
-        yield sb
+# A long delay: tests finish jobs by advancing the sandbox clock, never by sleeping (each test's
+# client points the module's sandbox at the receiver).
+pytestmark = pytest.mark.sandbox(publish_delay=3600)
 
 
 @pytest.fixture()
-def client(server, receiver):
-    server.control("reset", {})
-    server.control("callback", {"url": receiver.url})
+def client(module_sandbox, receiver):
+    module_sandbox.control("reset", {})
+    module_sandbox.control("callback", {"url": receiver.url})
     receiver.received.clear()
-    return SandboxClient(server)
+    return SandboxClient(module_sandbox)
 
 
 def make_draft(client, titles=("滨海新区优化营商环境案例",)):
@@ -45,23 +45,23 @@ def decrypt_event(sb, request):
     return ET.fromstring(crypto.decrypt_message(request["body"], q["msg_signature"], q["timestamp"], q["nonce"]))
 
 
-def test_submit_is_pending_until_the_delay_passes_then_succeeds(server, client, receiver):
+def test_submit_is_pending_until_the_delay_passes_then_succeeds(module_sandbox, client, receiver):
     media_id = make_draft(client, ("第一篇", "第二篇"))
     submitted = client.json("/cgi-bin/freepublish/submit", {"media_id": media_id})
     assert submitted["errcode"] == 0 and submitted["publish_id"] and submitted["msg_data_id"].isdigit()
     pending = client.json("/cgi-bin/freepublish/get", {"publish_id": submitted["publish_id"]})
     assert pending["publish_status"] == 1 and "article_id" not in pending
     assert client.json("/cgi-bin/draft/get", {"media_id": media_id})["errcode"] == 40007
-    server.control("clock", {"advance_seconds": 3600})
+    module_sandbox.control("clock", {"advance_seconds": 3600})
     done = client.json("/cgi-bin/freepublish/get", {"publish_id": int(submitted["publish_id"])})
     assert done["publish_status"] == 0 and done["article_id"]
     urls = [item["article_url"] for item in done["article_detail"]["item"]]
     assert len(urls) == 2 and all(u.startswith("https://mp.weixin.qq.com/s/") for u in urls)
-    published = server.control("published")
+    published = module_sandbox.control("published")
     assert [(p["msg_data_id"], p["idx"], p["notified"]) for p in published] == \
         [(submitted["msg_data_id"], 1, False), (submitted["msg_data_id"], 2, False)]
 
-    event = decrypt_event(server, receiver.wait(1)[0])
+    event = decrypt_event(module_sandbox, receiver.wait(1)[0])
     assert event.findtext("Event") == "PUBLISHJOBFINISH"
     info = event.find("PublishEventInfo")
     assert info.findtext("publish_id") == submitted["publish_id"]
@@ -70,23 +70,23 @@ def test_submit_is_pending_until_the_delay_passes_then_succeeds(server, client, 
     assert [i.findtext("article_url") for i in info.find("article_detail").findall("item")] == urls
 
 
-def test_forced_failure_reports_status_and_fail_idx_and_returns_the_draft(server, client, receiver):
-    server.control("outcomes", {"publish_status": 2, "fail_idx": [1]})
+def test_forced_failure_reports_status_and_fail_idx_and_returns_the_draft(module_sandbox, client, receiver):
+    module_sandbox.control("outcomes", {"publish_status": 2, "fail_idx": [1]})
     media_id = make_draft(client)
     publish_id = client.json("/cgi-bin/freepublish/submit", {"media_id": media_id})["publish_id"]
-    server.control("clock", {"advance_seconds": 3600})
+    module_sandbox.control("clock", {"advance_seconds": 3600})
     failed = client.json("/cgi-bin/freepublish/get", {"publish_id": publish_id})
     assert failed["publish_status"] == 2 and failed["fail_idx"] == [1] and "article_id" not in failed
-    info = decrypt_event(server, receiver.wait(1)[0]).find("PublishEventInfo")
+    info = decrypt_event(module_sandbox, receiver.wait(1)[0]).find("PublishEventInfo")
     assert info.findtext("publish_status") == "2" and [e.text for e in info.findall("fail_idx")] == ["1"]
     assert client.json("/cgi-bin/draft/get", {"media_id": media_id})["news_item"]
-    assert server.control("published") == []
+    assert module_sandbox.control("published") == []
 
 
-def test_getarticle_batchget_and_delete(server, client):
+def test_getarticle_batchget_and_delete(module_sandbox, client):
     publish_id = client.json("/cgi-bin/freepublish/submit",
                              {"media_id": make_draft(client, ("甲", "乙"))})["publish_id"]
-    server.control("clock", {"advance_seconds": 3600})
+    module_sandbox.control("clock", {"advance_seconds": 3600})
     article_id = client.json("/cgi-bin/freepublish/get", {"publish_id": publish_id})["article_id"]
     items = client.json("/cgi-bin/freepublish/getarticle", {"article_id": article_id})["news_item"]
     assert [(i["title"], i["is_deleted"]) for i in items] == [("甲", False), ("乙", False)]
@@ -101,7 +101,7 @@ def test_getarticle_batchget_and_delete(server, client):
     assert client.json("/cgi-bin/freepublish/getarticle", {"article_id": "nope"})["errcode"] == 53600
 
 
-def test_submit_errors(server, client):
+def test_submit_errors(module_sandbox, client):
     assert client.json("/cgi-bin/freepublish/submit", {"media_id": "no-such-draft"})["errcode"] == 40007
     media_id = make_draft(client)
     assert client.json("/cgi-bin/freepublish/submit", {"media_id": media_id})["errcode"] == 0
@@ -111,7 +111,7 @@ def test_submit_errors(server, client):
 
 def test_event_is_retried_three_times_when_the_receiver_fails():
     with CallbackReceiver(status=500) as failing, \
-            SandboxServer(publish_delay=0, callback_url=failing.url) as sb:
+            start_sandbox(publish_delay=0, callback_url=failing.url) as sb:
         client = SandboxClient(sb)
         client.json("/cgi-bin/freepublish/submit", {"media_id": make_draft(client)})
         received = failing.wait(3)
@@ -122,7 +122,7 @@ def test_event_is_retried_three_times_when_the_receiver_fails():
 
 
 def test_without_callback_url_events_are_only_recorded():
-    with SandboxServer(publish_delay=0) as sb:
+    with start_sandbox(publish_delay=0) as sb:
         client = SandboxClient(sb)
         client.json("/cgi-bin/freepublish/submit", {"media_id": make_draft(client)})
         events = sb.control("events")

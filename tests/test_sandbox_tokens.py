@@ -2,19 +2,16 @@
 import pytest
 import requests
 
-from wxpub.sandbox.testing import SandboxClient, SandboxServer
+from wxpub.sandbox.testing import SandboxClient
 
 
-@pytest.fixture(scope="module")
-def server():
-    with SandboxServer(publish_delay=0.2) as sb:
-        yield sb
+pytestmark = pytest.mark.sandbox(publish_delay=0.2)
 
 
 @pytest.fixture()
-def sb(server):
-    server.control("reset", {})
-    return server
+def sb(module_sandbox):
+    module_sandbox.control("reset", {})
+    return module_sandbox
 
 
 def fetch(sb, **params):

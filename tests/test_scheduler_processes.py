@@ -10,10 +10,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from procs import Stack
+from procs import ARTICLES, Stack
 from publishing_helpers import SERIES
 
 PG = pytest.importorskip("conftest").PG_URL
+pytestmark = pytest.mark.slow
 
 
 def _plan(stack: Stack, chapters, *, first_in: float, interval: str, mode: str = "publish") -> None:
@@ -23,8 +24,8 @@ def _plan(stack: Stack, chapters, *, first_in: float, interval: str, mode: str =
     path = stack.tmp / "plan.yaml"
     path.write_text(f"series: {SERIES}\naccount: 新政服\nmode: {mode}\ntimezone: Asia/Shanghai\n"
                     f"start: {start.isoformat()}\ninterval: {interval}\nchapters:\n{lines}\n", encoding="utf-8")
-    stack.wxpub("plan", "apply", str(path))
-    stack.wxpub("release", "approve", "--all", "--by", "测试审批人")
+    stack.cli("plan", "apply", str(path))
+    stack.cli("release", "approve", "--all", "--by", "测试审批人")
 
 
 @pytest.fixture
@@ -33,10 +34,12 @@ def stack(tmp_path):
 
     def make(database_url=None, **kwargs):
         url = database_url or f"sqlite:///{tmp_path / 'wxpub.sqlite3'}"
-        s = Stack(tmp_path, url, **kwargs)
+        s = Stack(tmp_path, url, **kwargs)  # the sandbox process boots meanwhile
         made.append(s)
-        s.wxpub("db", "upgrade")
-        s.wxpub("import", "articles")
+        s.cli("db", "upgrade")
+        s.cli("import", str(ARTICLES))
+        s.cli("user", "create", "测试审批人", "--role", "approver", input="approver-pass-2026\n")
+        s.wait_for_sandbox()
         return s
     yield make
     for s in made:
@@ -45,10 +48,10 @@ def stack(tmp_path):
 
 def test_releases_go_out_on_time_once_with_a_utc_server_clock(stack):
     s = stack()
-    _plan(s, ["市场环境", "政务环境", "法治环境", "人文环境"], first_in=15, interval="3s")
-    shown = s.wxpub("release", "list", "--json").stdout
+    s.wait_until_running(s.start_scheduler(TZ="UTC"))  # running already, as in a deployment
+    _plan(s, ["市场环境", "政务环境", "法治环境", "人文环境"], first_in=4, interval="2s")
+    shown = s.cli("release", "list", "--json")
     assert "+08:00" in shown  # times for people are Beijing time whatever the server's zone
-    s.start_scheduler(TZ="UTC")
     published = s.all_published(4, timeout=60)
     assert len(s.successful("/freepublish/submit")) == 4
     for release in published:
@@ -63,7 +66,7 @@ def test_releases_go_out_on_time_once_with_a_utc_server_clock(stack):
                                    "submit:after", "confirm"])
 def test_kill_9_at_each_step_then_restart_publishes_exactly_once(stack, point):
     s = stack()
-    _plan(s, ["市场环境"], first_in=4, interval="1d")
+    _plan(s, ["市场环境"], first_in=2, interval="1d")
     crashing = s.start_scheduler(WXPUB_CRASH_AT=point)
     crashing.wait(timeout=60)
     assert crashing.returncode == -signal.SIGKILL, f"the scheduler did not reach {point}"
@@ -75,7 +78,7 @@ def test_kill_9_at_each_step_then_restart_publishes_exactly_once(stack, point):
 
 def test_random_kills_and_twenty_percent_faults_still_publish_everything_once(stack):
     s = stack(fault_rate=0.2, seed=11)
-    _plan(s, ["市场环境", "政务环境", "法治环境", "人文环境"], first_in=5, interval="2s")
+    _plan(s, ["市场环境", "政务环境", "法治环境", "人文环境"], first_in=3, interval="2s")
     rng = random.Random(5)
     deadline = time.time() + 25
     while time.time() < deadline:
@@ -96,8 +99,8 @@ def test_two_schedulers_on_postgres_publish_exactly_once(stack, database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("PostgreSQL run only")
     s = stack(database_url=database_url)
-    _plan(s, ["市场环境", "政务环境", "法治环境", "人文环境"], first_in=6, interval="2s")
-    s.start_scheduler()
-    s.start_scheduler()
+    for scheduler in (s.start_scheduler(), s.start_scheduler()):  # both running when the plan is due
+        s.wait_until_running(scheduler)
+    _plan(s, ["市场环境", "政务环境", "法治环境", "人文环境"], first_in=3, interval="2s")
     s.all_published(4, timeout=60)
     assert len(s.successful("/freepublish/submit")) == 4

@@ -8,7 +8,6 @@ import textwrap
 from datetime import timedelta
 
 import pytest
-import requests
 from sqlalchemy import func, select, update
 
 from wxpub.core.errors import ValidationError
@@ -21,6 +20,7 @@ from wxpub.releases import actions, plans as release_plans
 
 from auth_helpers import login
 from publishing_helpers import SERIES, apply_and_approve, import_samples, make_due, plan_file, sandbox_calls
+from servers import advance_sandbox_clock
 
 
 def _count(session, model) -> int:
@@ -62,9 +62,9 @@ def test_a_plan_naming_a_part_the_chapter_lacks_writes_nothing(runtime, tmp_path
 def test_a_patch_with_a_bad_score_changes_nothing(app, session, clock, runtime):
     from wxpub.staff import users
 
-    users.create_user(session, "editor", "password1", "editor", now=clock.now())
+    users.create_user(session, "editor", "correct-horse-9", "editor", now=clock.now(), actor="测试")
     import_samples(runtime)
-    client, headers = login(app, "editor", "password1")
+    client, headers = login(app, "editor", "correct-horse-9")
     case_id = session.scalar(select(Case.id).order_by(Case.id))
     audit_before = _count(session, AuditEntry)
     answer = client.patch(f"/api/v1/cases/{case_id}", json={"status": "selected", "score": 200},
@@ -111,22 +111,11 @@ def test_an_alert_raised_before_a_lost_lease_is_never_sent_and_the_next_worker_s
 
 
 @pytest.fixture
-def slow_rt(database_url, tmp_path):
+def slow_rt(make_sandbox, sandbox_runtime):
     """A runtime whose sandbox takes 5 s (sandbox time) to publish."""
-    from wxpub.infra import migrate
-    from wxpub.infra.clock import Clock
-    from wxpub.infra.runtime import Runtime
-    from wxpub.sandbox.testing import SandboxServer
-    from wxpub.wechat.testing import sandbox_settings
-
-    with SandboxServer(publish_delay=5) as server:
-        settings = sandbox_settings(server.url, database_url, instance_path=str(tmp_path / "instance"),
-                                    wechat_timeout=2, confirm_wait=10, confirm_poll=1)
-        runtime = Runtime.from_settings(settings, clock=Clock())
-        migrate.upgrade(runtime.db)
-        import_samples(runtime)
-        yield runtime, server
-        runtime.db.dispose()
+    server = make_sandbox(publish_delay=5)
+    runtime = sandbox_runtime(server, samples=True, wechat_timeout=2, confirm_wait=10, confirm_poll=1)
+    return runtime, server
 
 
 def test_waiting_for_the_verdict_with_an_injected_sleep_makes_a_bounded_number_of_calls(slow_rt, tmp_path):
@@ -138,12 +127,12 @@ def test_waiting_for_the_verdict_with_an_injected_sleep_makes_a_bounded_number_o
     assert state == "publishing"  # handed over to the periodic confirm job
     # confirm_wait 10 s, one question a second: at most 11 questions, however fast sleep returns.
     assert len(sandbox_calls(server.url, "/freepublish/get")) == 11
-    requests.post(f"{server.url}/sandbox/clock", json={"advance_seconds": 10}, timeout=5).raise_for_status()
+    advance_sandbox_clock(server, 10)
     assert pipeline.run_release(rt, release_id, worker="w2", sleep=lambda seconds: None) == "published"
     assert len(sandbox_calls(server.url, "/freepublish/submit")) == 1
 
 
-def test_the_callback_and_polling_settle_a_release_the_same_way(rt, tmp_path, sandbox):
+def test_the_callback_and_polling_settle_a_release_the_same_way(rt, tmp_path, sandbox, sandbox_sleep):
     from dataclasses import replace
 
     ids = apply_and_approve(rt, plan_file(tmp_path, chapters=("市场环境", "政务环境"),
@@ -154,7 +143,7 @@ def test_the_callback_and_polling_settle_a_release_the_same_way(rt, tmp_path, sa
         with rt.db.session() as session:
             actions.retry(session, release_id, by="张主任", now=rt.clock.now())
     polled, pushed = ids
-    assert pipeline.run_release(rt, polled, worker="w") == "published"
+    assert pipeline.run_release(rt, polled, worker="w", sleep=sandbox_sleep) == "published"
     rt.settings = replace(rt.settings, confirm_wait=0.01)  # submit, then leave the verdict to the event
     assert pipeline.run_release(rt, pushed, worker="w") == "publishing"
     with rt.db.session() as session:

@@ -5,22 +5,18 @@ from datetime import date, datetime, timedelta
 import pytest
 import requests
 
-from wxpub.sandbox.testing import SandboxServer, jpeg_bytes, png_bytes
+from wxpub.sandbox.testing import jpeg_bytes, png_bytes
 from wxpub.wechat import WeChat
 from wxpub.wechat.callback import CallbackCrypto, parse_event
 from wxpub.wechat.errors import PermanentWeChatError
-from wxpub.wechat.testing import SANDBOX_ACCOUNT, sandbox_settings
+
+
+pytestmark = pytest.mark.sandbox(publish_delay=2.0)
 
 
 @pytest.fixture
-def sandbox():
-    with SandboxServer(**SANDBOX_ACCOUNT, publish_delay=2.0) as server:
-        yield server
-
-
-@pytest.fixture
-def settings(sandbox, database_url):
-    return sandbox_settings(sandbox.url, database_url, wechat_timeout=5)
+def settings(wechat_settings):
+    return wechat_settings(wechat_timeout=5)
 
 
 @pytest.fixture

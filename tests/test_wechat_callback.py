@@ -46,6 +46,16 @@ def test_vector_c_compatible_mode_body_decrypts_to_the_text_message():
     assert message["dedup_key"] == "msg:6054768590064713728"
 
 
+def test_a_look_alike_encrypt_in_a_compatible_mode_body_is_passed_over():
+    """In compatible mode the follower's own text sits in clear next to the real <Encrypt>."""
+    crypto = CallbackCrypto("spamtest", KEY_A, "wx2c2769f8efd9abc2")
+    body = PLAIN_C.replace("</xml>", "<Note><![CDATA[<Encrypt>QUJD</Encrypt>]]></Note>"
+                                     f"<Encrypt><![CDATA[{ENCRYPT_C}]]></Encrypt></xml>")
+    assert crypto.decrypt(body, "5d197aaffba7e9b25a30732f161a50dee96bd5fa", "1409735669", "1320562132") == PLAIN_C
+    with pytest.raises(CallbackError, match="msg_signature"):
+        crypto.decrypt(body, "0" * 40, "1409735669", "1320562132")
+
+
 def test_vector_e_current_doc_example_request_and_reply():
     crypto = CallbackCrypto("AAAAA", "A" * 43, "wx134c8103faa5a59e")
     plain = crypto.decrypt(envelope(ENCRYPT_E, "gh_97417a04a28d"), "6c12a4205838198b8fa631b3220723bb07f1015c",
@@ -138,15 +148,19 @@ def test_mass_send_finished_event():
     assert (event["total_count"], event["filter_count"], event["sent_count"], event["error_count"]) == (4, 4, 4, 0)
     assert event["check_state"] == 2
     assert event["article_urls"] == ["http://mp.weixin.qq.com/s/xxxx"]
-    assert event["dedup_key"] == "event:mphelper-openid:1481013459:MASSSENDJOBFINISH"
+    assert event["dedup_key"] == "mass:1000001625:send success"
 
 
 def test_plaintext_mode_requires_a_signature_and_garbage_is_refused():
-    crypto = CallbackCrypto("wxpubsandbox", KEY_A, "wx5a7d0b1e2c3f4a60")
+    crypto = CallbackCrypto("wxpubsandbox", KEY_A, "wx5a7d0b1e2c3f4a60", allow_plaintext=True)
     with pytest.raises(CallbackError):
         crypto.open(MASS_DONE, {})
     query = {"signature": plain_signature("wxpubsandbox", "1", "2"), "timestamp": "1", "nonce": "2"}
     assert parse_event(crypto.open(MASS_DONE.encode(), query))["msg_id"] == "1000001625"
+    # Without the explicit setting, the Token signature alone is not enough.
+    strict = CallbackCrypto("wxpubsandbox", KEY_A, "wx5a7d0b1e2c3f4a60")
+    with pytest.raises(CallbackError, match="安全模式"):
+        strict.open(MASS_DONE.encode(), query)
     with pytest.raises(CallbackError):
         parse_event("not xml at all")
     other = CallbackCrypto("wxpubsandbox", KEY_A, "wx0000000000000000")

@@ -7,21 +7,18 @@ import socket
 import pytest
 import requests
 
-from wxpub.sandbox.testing import SandboxServer, jpeg_bytes, png_bytes
+from wxpub.sandbox.testing import jpeg_bytes, png_bytes
 from wxpub.wechat import WeChat
 from wxpub.wechat.errors import PermanentWeChatError, TokenError, TransientWeChatError
-from wxpub.wechat.testing import SANDBOX_ACCOUNT, sandbox_settings
+from wxpub.wechat.testing import sandbox_settings
+
+
+pytestmark = pytest.mark.sandbox(slow_seconds=1.0)
 
 
 @pytest.fixture
-def sandbox():
-    with SandboxServer(**SANDBOX_ACCOUNT, slow_seconds=1.0) as server:
-        yield server
-
-
-@pytest.fixture
-def wx(sandbox, database, database_url):
-    return WeChat(sandbox_settings(sandbox.url, database_url, wechat_timeout=0.5), database)
+def wx(wechat_settings, database):
+    return WeChat(wechat_settings(wechat_timeout=0.5), database)
 
 
 def calls(sandbox, path):

@@ -16,22 +16,14 @@ from sqlalchemy import select
 
 from wxpub.infra.clock import FrozenClock
 from wxpub.models import AccessToken
-from wxpub.sandbox.testing import SandboxServer
 from wxpub.wechat import WeChat
 from wxpub.wechat.errors import TokenError, TransientWeChatError
-from wxpub.wechat.testing import SANDBOX_ACCOUNT, sandbox_settings
 from wxpub.wechat.token_stores import DatabaseTokenStore
 
 
 @pytest.fixture
-def sandbox():
-    with SandboxServer(**SANDBOX_ACCOUNT) as server:
-        yield server
-
-
-@pytest.fixture
-def wx_settings(sandbox, database_url):
-    return sandbox_settings(sandbox.url, database_url, wechat_timeout=5)
+def wx_settings(wechat_settings):
+    return wechat_settings(wechat_timeout=5)
 
 
 def token_calls(sandbox, path="/cgi-bin/stable_token"):
@@ -158,17 +150,17 @@ def test_cgi_bin_token_mode(sandbox, database, wx_settings):
     assert len(token_calls(sandbox, "/cgi-bin/token")) == 1 and token_calls(sandbox) == []
 
 
-def test_wrong_secret_is_a_token_error_for_staff(sandbox, database, database_url):
-    settings = sandbox_settings(sandbox.url, database_url, appsecret="wrong-secret-0000000000")
+def test_wrong_secret_is_a_token_error_for_staff(sandbox, database, wechat_settings):
+    settings = wechat_settings(appsecret="wrong-secret-0000000000")
     with pytest.raises(TokenError) as caught:
         WeChat(settings, database).draft.count()
     assert caught.value.errcode == 40125 and "AppSecret 无效" in caught.value.message
 
 
-def test_a_token_stored_under_another_secret_key_is_fetched_again(sandbox, database, database_url):
-    old = sandbox_settings(sandbox.url, database_url, secret_key="first-secret-key-0000")
+def test_a_token_stored_under_another_secret_key_is_fetched_again(sandbox, database, wechat_settings):
+    old = wechat_settings(secret_key="first-secret-key-0000")
     WeChat(old, database).draft.count()
-    new = sandbox_settings(sandbox.url, database_url, secret_key="second-secret-key-000")
+    new = wechat_settings(secret_key="second-secret-key-000")
     assert WeChat(new, database).draft.count() == {"total_count": 0}
     assert len(token_calls(sandbox)) == 2
 
@@ -198,10 +190,10 @@ def redis_url(tmp_path):
     process.wait(timeout=10)
 
 
-def test_redis_store_shares_the_token_encrypted(sandbox, database_url, redis_url):
+def test_redis_store_shares_the_token_encrypted(sandbox, wechat_settings, redis_url):
     import redis
 
-    settings = sandbox_settings(sandbox.url, database_url, redis_url=redis_url)
+    settings = wechat_settings(redis_url=redis_url)
     first, second = WeChat(settings), WeChat(settings)
     first.draft.count(), second.draft.count()
     assert len(token_calls(sandbox)) == 1

@@ -11,9 +11,12 @@ from pathlib import Path
 
 import click
 
+from wxpub.core.errors import ValidationError
+from wxpub.core.render import list_themes, preview_page
+from wxpub.core.render.titles import TITLE_FIELDS, template_problem
 from wxpub.editorial import compose
 from wxpub.infra.config import Settings
-from wxpub.core.render import list_themes, preview_page
+from wxpub.cli.actor import actor, as_option
 from wxpub.cli.context import get_runtime
 
 
@@ -44,17 +47,27 @@ def options_from(theme, title_template, author, source, editors) -> compose.Comp
                                   source=source, editors=tuple(e for e in editors if e))
 
 
+def _title_template(_ctx, _param, value: str) -> str:
+    """Check ``--title-template`` before anything is read or written (``titles.template_problem``)."""
+    problem = template_problem(value)
+    if problem:
+        raise ValidationError(f"--title-template：{problem}")
+    return value
+
+
 @click.command()
 @click.option("--chapter", required=True, help="篇章名称，如 人文环境")
 @click.option("--series", help="系列名称（多个系列有同名篇章时必填）")
 @click.option("--theme", default="政务红", show_default=True,
               help="排版主题：" + "、".join(t for t in list_themes()))
-@click.option("--title-template", default="{chapter}篇丨{series}", show_default=True)
+@click.option("--title-template", default="{chapter}篇丨{series}", show_default=True, callback=_title_template,
+              help="文章标题模板，可用占位符：" + "、".join(f"{{{f}}}" for f in TITLE_FIELDS))
 @click.option("--author", default="", help="作者（不超过 16 字）")
 @click.option("--source", default=compose.DEFAULT_SOURCE, show_default=True, help="文末来源")
 @click.option("--editor", "editors", multiple=True, help="文末编辑（可多次）")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="输出目录")
-def render(chapter, series, theme, title_template, author, source, editors, out_dir):
+@as_option()
+def render(chapter, series, theme, title_template, author, source, editors, out_dir, as_user):
     """把篇章排版为微信文章：写出 HTML、手机预览页和 manifest.json，并保存为新的内容版本。"""
     rt = get_runtime()
     out = Path(out_dir)
@@ -62,7 +75,7 @@ def render(chapter, series, theme, title_template, author, source, editors, out_
         row = compose.find_chapter(session, chapter, series)
         composed = compose.compose_chapter(
             session, row, options=options_from(theme, title_template, author, source, editors),
-            now=rt.clock.now(), actor="cli", lexicon=compose.office_lexicon(rt.settings),
+            now=rt.clock.now(), actor=actor(session, as_user), lexicon=compose.office_lexicon(rt.settings),
             settings=rt.settings)
     manifest = {"articles": [], "messages": []}
     many = len(composed) > 1

@@ -37,7 +37,7 @@ from wxpub.infra.config import Settings
 from wxpub.infra.runtime import Runtime
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-DEMO_USER, DEMO_PASSWORD = "demo", "demo-pass-2023"
+DEMO_USER, DEMO_PASSWORD = "demo", "binhai-yanshi-2023"  # meets wxpub.staff.passwords
 SERIES = "2023年度滨海新区优化营商环境创新实践案例展示"
 CHAPTERS = ("市场环境", "政务环境", "法治环境", "人文环境")
 
@@ -159,7 +159,7 @@ class Demo:
             report = release_plans.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now(),
                                                   actor="demo")
             ids = sorted(r.id for r in report.created + report.moved + report.unchanged)
-            approvals.approve(session, ids, by="演示管理员", now=rt.clock.now())
+            approvals.approve(session, ids, by=DEMO_USER, now=rt.clock.now())  # 演示管理员
         say(f"④ 排版四个篇章并按计划 {path.name} 审批：首篇 {start:%H:%M:%S} 发布，之后每 {self.gap} 秒一篇")
         return ids
 

@@ -12,6 +12,7 @@ from wxpub.library import service as library
 
 from wxpub.library import sources
 from wxpub.core.errors import ValidationError
+from wxpub.cli.actor import actor, as_option
 from wxpub.cli.context import get_runtime
 
 
@@ -45,7 +46,8 @@ def parse_units(units, *, series, chapter, show_progress):
 @click.option("--json", "as_json", is_flag=True, help="标准输出只输出一个 JSON 对象")
 @click.option("--dry-run", is_flag=True, help="只显示将会发生的变化，不写入数据库")
 @click.option("--keep-going", is_flag=True, help="跳过有问题的文件，导入其余文件")
-def import_command(paths, series, chapter, as_json, dry_run, keep_going):
+@as_option()
+def import_command(paths, series, chapter, as_json, dry_run, keep_going, as_user):
     """导入案例：网页（.txt/.html）、Word（.docx）、Excel（.xlsx）、Markdown（articles/）。"""
     rt = get_runtime()
     units = sources.discover(paths)
@@ -53,27 +55,33 @@ def import_command(paths, series, chapter, as_json, dry_run, keep_going):
         raise ValidationError("没有找到可导入的文件（支持 " + "、".join(sources.SUPPORTED) + "）")
     results, errors = parse_units(units, series=series, chapter=chapter,
                                   show_progress=len(units) > 3 and not as_json)
+    warnings = [w for result in results for w in result.warnings]
     if errors and not keep_going:
+        for warning in warnings:
+            click.echo(f"警告：{warning}", err=True)
         for error in errors:
             click.echo(f"错误：{error}", err=True)
         click.echo(f"{len(errors)} 个文件有问题，本批次未导入任何内容（可加 --keep-going 只导入没问题的文件）。",
                    err=True)
         sys.exit(2)
     with rt.db.session() as session:
-        report = library.apply_import(session, results, now=rt.clock.now(), actor="cli",
+        report = library.apply_import(session, results, now=rt.clock.now(), actor=actor(session, as_user),
                                       dry_run=dry_run)
     if as_json:
-        click.echo(json.dumps(report_json(report, errors), ensure_ascii=False))
+        click.echo(json.dumps(report_json(report, errors, warnings), ensure_ascii=False))
     else:
         print_table(report)
+        for warning in warnings:
+            click.echo(f"警告：{warning}", err=True)
         for error in errors:
             click.echo(f"已跳过：{error}", err=True)
     if errors:
         sys.exit(3)
 
 
-def report_json(report: library.ImportReport, errors) -> dict:
-    """The ``--json`` contract: ``{"cases": [...], "created", "updated", "unchanged"}`` (+ extras)."""
+def report_json(report: library.ImportReport, errors, warnings=()) -> dict:
+    """The ``--json`` contract: ``{"cases": [...], "created", "updated", "unchanged"}`` (+ extras:
+    ``errors`` of skipped files, ``warnings`` about what was left out of imported ones)."""
     return {
         "cases": [{
             "number": o.case.number, "title": o.case.title, "chapter": o.case.chapter,
@@ -88,6 +96,7 @@ def report_json(report: library.ImportReport, errors) -> dict:
         "unchanged": report.count("unchanged"), "dry_run": report.dry_run,
         "errors": [{"file": e.file, "location": e.location, "message": e.message, "code": e.code}
                    for e in errors],
+        "warnings": [{"file": w.file, "location": w.location, "message": w.message} for w in warnings],
     }
 
 
@@ -139,11 +148,13 @@ def case_list(series, chapter, status, as_json):
 def _status_command(name: str, status: str, help_text: str):
     @case.command(name, help=help_text)
     @click.argument("case_ids", nargs=-1, type=int, required=True)
-    def command(case_ids):
+    @as_option()
+    def command(case_ids, as_user):
         rt = get_runtime()
         with rt.db.session() as session:
+            who = actor(session, as_user)
             for case_id in case_ids:
-                row = library.set_status(session, case_id, status, actor="cli", now=rt.clock.now())
+                row = library.set_status(session, case_id, status, actor=who, now=rt.clock.now())
                 click.echo(f"案例 {row.id}《{row.title}》：{help_text.rstrip('。')}")
     return command
 
@@ -156,11 +167,13 @@ _status_command("reset", "pending", "恢复为待定。")
 @case.command("order")
 @click.argument("chapter_id", type=int)
 @click.argument("case_ids", nargs=-1, type=int, required=True)
-def case_order(chapter_id, case_ids):
+@as_option()
+def case_order(chapter_id, case_ids, as_user):
     """按给定顺序排列篇章中的案例（未列出的排在后面）。"""
     rt = get_runtime()
     with rt.db.session() as session:
-        rows = library.reorder(session, chapter_id, list(case_ids), actor="cli", now=rt.clock.now())
+        rows = library.reorder(session, chapter_id, list(case_ids), actor=actor(session, as_user),
+                               now=rt.clock.now())
         for row in rows:
             click.echo(f"第{row.position}位：[{row.id}] {row.title}")
 
@@ -168,11 +181,12 @@ def case_order(chapter_id, case_ids):
 @case.command("score")
 @click.argument("case_id", type=int)
 @click.argument("score", type=float)
-def case_score(case_id, score):
+@as_option()
+def case_score(case_id, score, as_user):
     """给案例评分（0–100）。"""
     rt = get_runtime()
     with rt.db.session() as session:
-        row = library.set_score(session, case_id, score, actor="cli", now=rt.clock.now())
+        row = library.set_score(session, case_id, score, actor=actor(session, as_user), now=rt.clock.now())
         click.echo(f"案例 {row.id}《{row.title}》评分：{row.score:g}")
 
 
@@ -184,7 +198,8 @@ def series() -> None:
 @series.command("cover")
 @click.argument("series_name")
 @click.argument("image", type=click.Path(exists=True, dir_okay=False))
-def series_cover(series_name: str, image: str) -> None:
+@as_option()
+def series_cover(series_name: str, image: str, as_user: str | None) -> None:
     """设置系列封面（JPG/PNG，不超过 10 MB）；之后重新排版的文章使用此封面。"""
     from pathlib import Path
 
@@ -192,5 +207,5 @@ def series_cover(series_name: str, image: str) -> None:
     path = Path(image)
     with rt.db.session() as session:
         row = library.set_series_cover(session, series_name, path.read_bytes(), path.name,
-                                       actor="cli", now=rt.clock.now())
+                                       actor=actor(session, as_user), now=rt.clock.now())
         click.echo(f"系列“{row.name}”的封面已设置（{row.cover_sha256[:12]}）。请重新排版（wxpub render）后再审批。")

@@ -14,7 +14,8 @@ from wxpub.core import plans
 from wxpub.releases import actions, approvals, plans as release_plans, queries
 from wxpub.core.release_states import mode_name, state_name
 from wxpub.infra.clock import format_local
-from wxpub.models import Release
+from wxpub.models import Release, User
+from wxpub.cli.actor import actor, as_option
 from wxpub.cli.context import get_runtime
 
 
@@ -44,10 +45,12 @@ def plan_show(file: str) -> None:
 
 @plan.command("apply")
 @click.argument("file", type=click.Path(dir_okay=False))
-def plan_apply(file: str) -> None:
+@as_option()
+def plan_apply(file: str, as_user: str | None) -> None:
     """把计划落实为发布记录（可重复执行；已发布的不会变动）。"""
     rt = get_runtime()
     with rt.db.session() as session:
+        who = actor(session, as_user)
         loaded = release_plans.load(session, Path(file), now=rt.clock.now())
         if loaded.errors:
             click.echo(plans.format_calendar(loaded.plan, loaded.releases, loaded.issues,
@@ -55,7 +58,7 @@ def plan_apply(file: str) -> None:
             click.echo("计划有错误，未应用。", err=True)
             sys.exit(2)
         report = release_plans.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now(),
-                                          actor="cli")
+                                          actor=who)
         for line in report.frozen:
             click.echo(f"注意：{line}", err=True)
         click.echo(f"计划已应用：新建 {len(report.created)}，改期 {len(report.moved)}，"
@@ -103,9 +106,10 @@ def release_list(as_json: bool) -> None:
 @release.command("approve")
 @click.argument("release_ids", nargs=-1, type=int)
 @click.option("--all", "approve_all", is_flag=True, help="审批所有待审批的发布")
-@click.option("--by", required=True, help="审批人姓名")
-def release_approve(release_ids, approve_all: bool, by: str) -> None:
-    """审批发布的当前内容版本（审批只对这一版本有效，内容一改即作废）。"""
+@as_option("--by", required=True,
+           help="以哪位审批人的账号审批：须为已启用、角色为“终审”或“管理员”的账号（--by 与 --as 相同）")
+def release_approve(release_ids, approve_all: bool, as_user: str) -> None:
+    """以审批人的账号审批发布的当前内容版本（审批只对这一版本有效，内容一改即作废）。"""
     rt = get_runtime()
     with rt.db.session() as session:
         if approve_all:
@@ -113,30 +117,33 @@ def release_approve(release_ids, approve_all: bool, by: str) -> None:
                                                .order_by(Release.scheduled_at)))
         if not release_ids:
             raise click.UsageError("请指定发布编号，或使用 --all")
-        done = approvals.approve(session, list(release_ids), by=by, now=rt.clock.now())
+        done = approvals.approve(session, list(release_ids), by=as_user, now=rt.clock.now())
+        approver = session.scalar(select(User).where(User.username == as_user.strip()))
+        who = approver.username if approver.display_name == approver.username \
+            else f"{approver.display_name}（{approver.username}）"
         for r in done:
-            click.echo(f"发布 {r.id} 已审批（{by}），状态：{state_name(r.state)}")
+            click.echo(f"发布 {r.id} 已由 {who} 审批，状态：{state_name(r.state)}")
 
 
 @release.command("cancel")
 @click.argument("release_id", type=int)
-@click.option("--by", default="cli", help="操作人")
-def release_cancel(release_id: int, by: str) -> None:
+@as_option("--by")
+def release_cancel(release_id: int, as_user: str | None) -> None:
     """取消尚未提交微信的发布。"""
     rt = get_runtime()
     with rt.db.session() as session:
-        r = actions.cancel(session, release_id, by=by, now=rt.clock.now())
+        r = actions.cancel(session, release_id, by=actor(session, as_user), now=rt.clock.now())
         click.echo(f"发布 {r.id} 已取消")
 
 
 @release.command("retry")
 @click.argument("release_id", type=int)
-@click.option("--by", default="cli", help="操作人")
-def release_retry(release_id: int, by: str) -> None:
+@as_option("--by")
+def release_retry(release_id: int, as_user: str | None) -> None:
     """立即重新发布“已暂停”或“失败”的发布。"""
     rt = get_runtime()
     with rt.db.session() as session:
-        r = actions.retry(session, release_id, by=by, now=rt.clock.now())
+        r = actions.retry(session, release_id, by=actor(session, as_user), now=rt.clock.now())
         click.echo(f"发布 {r.id} 将立即重新发布（调度进程会在几秒内处理）")
 
 
@@ -157,7 +164,8 @@ def release_show(release_id: int, as_json: bool) -> None:
                                    .order_by(PublishAttempt.id)).all()
         data = {**row, "media_id": r.media_id, "publish_id": r.publish_id, "msg_id": r.msg_id,
                 "msg_data_id": r.msg_data_id, "fallback_path": r.fallback_path,
-                "approvals": [{"by": a.approved_by, "stage": a.stage, "sha256": a.sha256,
+                "approvals": [{"by": a.approved_by, "username": a.approver_username,
+                               "stage": a.stage, "sha256": a.sha256,
                                "at": a.approved_at.astimezone(tz).isoformat(),
                                "voided": a.void_reason} for a in approvals],
                 "attempts": [{"step": a.step, "outcome": a.outcome, "errcode": a.errcode,
@@ -169,7 +177,8 @@ def release_show(release_id: int, as_json: bool) -> None:
     click.echo(f"发布 {data['id']}：{data['chapter']}，{mode_name(data['mode'])}，"
                f"{format_local(_parse(data['scheduled_at']), tz)}，{state_name(data['state'])}")
     for a in data["approvals"]:
-        click.echo(f"  审批：{a['by']}（{a['stage']}）{a['at'][:16]} 版本哈希 {a['sha256'][:12]}"
+        who = f"{a['by']}（{a['username']}）" if a["username"] and a["username"] != a["by"] else a["by"]
+        click.echo(f"  审批：{who}（{a['stage']}）{a['at'][:16]} 版本哈希 {a['sha256'][:12]}"
                    + (f"  已作废：{a['voided']}" if a["voided"] else ""))
     for a in data["attempts"]:
         extra = ""

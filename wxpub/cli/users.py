@@ -1,14 +1,26 @@
-"""``wxpub user create NAME --role ROLE``: staff accounts (password from a prompt or standard input)."""
+"""``wxpub user create|list|disable|enable|reset-password|set-role|unlock``: staff accounts.
+
+Passwords are read from a prompt (typed twice) or, when standard input is not a terminal, from its
+first line; they are never taken from the command line. ``--as NAME`` names the admin doing it (else
+the operating-system account is recorded).
+"""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 
-from wxpub.staff import users
+from wxpub.infra.clock import format_local
 from wxpub.models import ROLES
+from wxpub.staff import passwords, users
+from wxpub.cli.actor import actor, as_option
 from wxpub.cli.context import get_runtime
+
+ADMIN = {"roles": ("admin",), "purpose": "管理账号"}
+AS_ADMIN = "以哪位管理员的账号操作（须为已启用的“管理员”账号，记入操作日志）；不写时记为本机的系统账号"
+ROLE_HELP = "角色：editor 编辑、reviewer 复审、approver 终审、admin 管理员"
 
 
 def register(group: click.Group) -> None:
@@ -18,21 +30,118 @@ def register(group: click.Group) -> None:
 
 @click.group()
 def user() -> None:
-    """工作人员账号。"""
+    """工作人员账号：新建、列出、停用/启用、重置密码、更改角色、解锁。"""
 
 
-@user.command("create")
-@click.argument("name")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="角色")
-@click.option("--display-name", default="", help="显示名称")
-def create(name: str, role: str, display_name: str) -> None:
-    """新建账号；密码在提示时输入，或从标准输入读取一行。"""
+def read_password(prompt: str = "密码") -> str:
+    """A password from the prompt (twice) or the first line of standard input."""
     if sys.stdin.isatty():
-        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=f"再次输入{prompt}")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user.command("create", help=f"新建账号；密码在提示时输入，或从标准输入读取一行。密码规则：{passwords.RULES}。")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True, help=ROLE_HELP)
+@click.option("--display-name", default="", help="显示名称（如 张主任；默认同用户名）")
+@as_option(help=AS_ADMIN)
+def create(name: str, role: str, display_name: str, as_user: str | None) -> None:
+    password = read_password()
     rt = get_runtime()
     with rt.db.session() as session:
         row = users.create_user(session, name, password, role, now=rt.clock.now(),
-                                display_name=display_name)
-    click.echo(f"已创建账号 {row.username}（{users.ROLE_NAMES[row.role]}）")
+                                display_name=display_name, actor=actor(session, as_user, **ADMIN))
+    click.echo(f"已创建账号 {row.username}（{row.display_name}，{users.role_name(row.role)}）")
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+def list_users(as_json: bool) -> None:
+    """列出所有账号：角色、状态（启用 / 已停用 / 已锁定）、最近登录（北京时间）。"""
+    rt = get_runtime()
+    tz = rt.settings.tz
+    with rt.db.session() as session:
+        rows = users.listing(session, now=rt.clock.now())
+    if as_json:
+        click.echo(json.dumps({"users": [
+            {"username": r.username, "display_name": r.display_name, "role": r.role,
+             "role_name": r.role_name, "active": r.active, "state": r.state,
+             "locked_until": r.locked_until.isoformat() if r.locked_until else None,
+             "last_login_at": r.last_login_at.isoformat() if r.last_login_at else None,
+             "open_sessions": r.open_sessions} for r in rows]}, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("还没有账号。用 wxpub user create NAME --role admin 新建第一个管理员。")
+        return
+    for r in rows:
+        state = r.state
+        if r.locked_until and r.active:
+            state += f"（至 {format_local(r.locked_until, tz)[-5:]}）"
+        click.echo(f"{r.username}  {r.display_name}  {r.role_name}  {state}  "
+                   f"最近登录：{format_local(r.last_login_at, tz) if r.last_login_at else '从未登录'}")
+
+
+@user.command("disable")
+@click.argument("name")
+@as_option(help=AS_ADMIN)
+def disable(name: str, as_user: str | None) -> None:
+    """停用账号：不能再登录，已登录的会话立即失效。"""
+    rt = get_runtime()
+    with rt.db.session() as session:
+        row = users.disable(session, name, actor=actor(session, as_user, **ADMIN), now=rt.clock.now())
+    click.echo(f"已停用账号 {row.username}，其登录已全部失效")
+
+
+@user.command("enable")
+@click.argument("name")
+@as_option(help=AS_ADMIN)
+def enable(name: str, as_user: str | None) -> None:
+    """重新启用已停用的账号。"""
+    rt = get_runtime()
+    with rt.db.session() as session:
+        row = users.enable(session, name, actor=actor(session, as_user, **ADMIN), now=rt.clock.now())
+    click.echo(f"已启用账号 {row.username}")
+
+
+@user.command("reset-password", help="重置密码（新密码在提示时输入，或从标准输入读取一行）；"
+              f"账号同时解锁，已登录的会话失效。密码规则：{passwords.RULES}。")
+@click.argument("name")
+@as_option(help=AS_ADMIN)
+def reset_password(name: str, as_user: str | None) -> None:
+    password = read_password("新密码")
+    rt = get_runtime()
+    with rt.db.session() as session:
+        row = users.reset_password(session, name, password, actor=actor(session, as_user, **ADMIN),
+                                   now=rt.clock.now())
+    click.echo(f"已重置 {row.username} 的密码，其登录已全部失效，请把新密码当面或电话告知本人")
+
+
+@user.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+@as_option(help=AS_ADMIN)
+def set_role(name: str, role: str, as_user: str | None) -> None:
+    """更改角色（editor 编辑、reviewer 复审、approver 终审、admin 管理员）；已登录的会话失效。"""
+    rt = get_runtime()
+    with rt.db.session() as session:
+        row = users.set_role(session, name, role, actor=actor(session, as_user, **ADMIN), now=rt.clock.now())
+    click.echo(f"账号 {row.username} 的角色已改为“{users.role_name(row.role)}”，需重新登录")
+
+
+@user.command("unlock")
+@click.argument("name", required=False)
+@click.option("--address", help="解锁一个网络地址（来自该地址的登录失败次数过多时）")
+@as_option(help=AS_ADMIN)
+def unlock(name: str | None, address: str | None, as_user: str | None) -> None:
+    """解除因登录失败次数过多造成的锁定：wxpub user unlock NAME，或 --address 地址。"""
+    if bool(name) == bool(address):
+        raise click.UsageError("请指定一个用户名，或用 --address 指定一个地址（二选一）")
+    rt = get_runtime()
+    with rt.db.session() as session:
+        who = actor(session, as_user, **ADMIN)
+        if name:
+            row = users.unlock(session, name, actor=who, now=rt.clock.now())
+            click.echo(f"已解锁账号 {row.username}，现在可以登录")
+        else:
+            users.unlock_address(session, address, actor=who, now=rt.clock.now())
+            click.echo(f"已解锁地址 {address.strip()}")

@@ -127,12 +127,29 @@ class ChapterInfo:
 
 
 @dataclass(frozen=True)
+class SourceWarning:
+    """Something of a source that was left out (the import goes on): staff must see it.
+
+    Same shape as ``importers.SourceError``: ``file``, ``location`` inside it, a Chinese ``message``.
+    """
+
+    file: str
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}（{self.location}）" if self.location else self.file
+        return f"{where}：{self.message}"
+
+
+@dataclass(frozen=True)
 class ImportResult:
-    """What one importer found in one source file."""
+    """What one importer found in one source file (and what it had to leave out, ``warnings``)."""
 
     cases: tuple[CaseContent, ...] = ()
     chapters: tuple[ChapterInfo, ...] = ()
     series_title: str = ""
+    warnings: tuple[SourceWarning, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,5 +170,5 @@ class ChapterContent:
 # The four chapters of the office's business-environment series, in their usual order.
 STANDARD_CHAPTERS = ("市场环境", "政务环境", "法治环境", "人文环境")
 
-__all__ = ["Point", "Image", "Source", "CaseContent", "ChapterInfo", "ImportResult", "ChapterContent",
-           "STANDARD_CHAPTERS", "POINT_LEAD_SEPARATORS", "asdict"]
+__all__ = ["Point", "Image", "Source", "CaseContent", "ChapterInfo", "SourceWarning", "ImportResult",
+           "ChapterContent", "STANDARD_CHAPTERS", "POINT_LEAD_SEPARATORS", "asdict"]

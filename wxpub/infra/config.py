@@ -6,7 +6,7 @@ failing at publish time.
 
 | variable                 | default                                   |
 |--------------------------|-------------------------------------------|
-| WXPUB_ENV                | development (production makes the WeChat credentials and the secret key mandatory) |
+| WXPUB_ENV                | development (production makes the WeChat credentials and the secret key mandatory and refuses the development defaults, a clear-text or loopback WeChat API URL and SQLite) |
 | WXPUB_DATABASE_URL       | sqlite:///<instance>/wxpub.sqlite3        |
 | WXPUB_INSTANCE_PATH      | ./instance                                |
 | WXPUB_WECHAT_API_URL     | https://api.weixin.qq.com                 |
@@ -28,6 +28,11 @@ failing at publish time.
 | WXPUB_SUBMIT_SETTLE      | 30 (seconds an uncertain submit whose draft is still there is given before a resubmission) |
 | WXPUB_LEASE_SECONDS      | 120 (how long a worker's claim on a release lasts without renewal) |
 | WXPUB_CLOCK_OFFSET       | 0 (seconds added to the clock; demo and training only, refused in production) |
+| WXPUB_CALLBACK_PLAINTEXT | 0 (1 also accepts plaintext-mode callback pushes signed with the Token alone) |
+| WXPUB_ALLOW_SQLITE       | 0 (1 lets production run on SQLite, with a warning in the log) |
+| WXPUB_MAX_REQUEST_BYTES  | 2097152 (largest request body the web app reads; bigger ones get HTTP 413) |
+| WXPUB_SESSION_HOURS      | 8 (hours a staff login lasts, counted from the login, however active the session) |
+| WXPUB_PROXY_HOPS         | 0 (reverse proxies in front of the web app whose X-Forwarded-For is trusted) |
 
 Any other ``WXPUB_*`` variable stops start-up too (``ConfigError`` suggesting the nearest known name),
 so a misspelt variable is not silently ignored; the few ``WXPUB_*`` variables that are read elsewhere
@@ -37,6 +42,8 @@ and are not settings are listed in ``NOT_SETTINGS``.
 from __future__ import annotations
 
 import difflib
+import ipaddress
+import logging
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
@@ -48,6 +55,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from wxpub.core.errors import WxpubError
+
+log = logging.getLogger("wxpub.config")
 
 # Development defaults: the same credentials as the sandbox's defaults (``SandboxConfig``), so
 # `make demo` works with no environment. They are spelt out here so that production configuration
@@ -108,6 +117,11 @@ class Settings:
     submit_settle: float = 30.0
     lease_seconds: float = 120.0
     clock_offset: float = 0.0
+    session_hours: float = 8.0
+    proxy_hops: int = 0
+    callback_plaintext: bool = False
+    allow_sqlite: bool = False
+    max_request_bytes: int = 2 * 1024 * 1024
 
     @property
     def tz(self) -> ZoneInfo:
@@ -151,7 +165,7 @@ class Settings:
             if name in values:
                 kwargs[name] = str(values[name]).strip()
         for name in ("wechat_timeout", "late_tolerance", "confirm_wait", "prepare_ahead", "confirm_poll",
-                     "submit_settle", "lease_seconds"):
+                     "submit_settle", "lease_seconds", "session_hours"):
             if name in values:
                 kwargs[name] = _positive_float(f"WXPUB_{name.upper()}", values[name])
         if "clock_offset" in values:
@@ -159,6 +173,19 @@ class Settings:
                 kwargs["clock_offset"] = float(values["clock_offset"])
             except (TypeError, ValueError):
                 raise ConfigError("WXPUB_CLOCK_OFFSET", f"应为秒数，而不是 {values['clock_offset']!r}") from None
+        if "proxy_hops" in values:
+            try:
+                kwargs["proxy_hops"] = int(values["proxy_hops"])
+            except (TypeError, ValueError):
+                kwargs["proxy_hops"] = -1
+            if not 0 <= kwargs["proxy_hops"] <= 5:
+                raise ConfigError("WXPUB_PROXY_HOPS", f"应为 0–5 的整数（网页服务前面的反向代理层数），而不是 {values['proxy_hops']!r}")
+        for name in ("callback_plaintext", "allow_sqlite"):
+            if name in values:
+                kwargs[name] = _flag(f"WXPUB_{name.upper()}", values[name])
+        if "max_request_bytes" in values:
+            kwargs["max_request_bytes"] = int(_positive_float("WXPUB_MAX_REQUEST_BYTES",
+                                                              values["max_request_bytes"]))
         settings = cls(**kwargs)
         if not settings.database_url:
             settings = replace(settings, database_url=f"sqlite:///{instance / 'wxpub.sqlite3'}")
@@ -203,6 +230,35 @@ class Settings:
             raise ConfigError("WXPUB_TIMEZONE", f"不是已知的时区：{self.timezone!r}") from None
         if self.lexicon_file and not Path(self.lexicon_file).is_file():
             raise ConfigError("WXPUB_LEXICON_FILE", f"找不到词库文件：{self.lexicon_file}")
+        if self.max_request_bytes < 64 * 1024:
+            raise ConfigError("WXPUB_MAX_REQUEST_BYTES", "太小：至少 65536 字节（64 KB）")
+        if self.is_production:
+            self._validate_production()
+
+    def _validate_production(self) -> None:
+        """Refuse the development defaults, a WeChat API URL that would send the AppSecret in clear
+        or to this machine, and SQLite unless explicitly allowed (production only)."""
+        dev_values = (("WXPUB_SECRET_KEY", self.secret_key, DEV_SECRET_KEY, "开发用密钥"),
+                      ("WXPUB_APPID", self.appid, DEV_APPID, "沙箱的 AppID"),
+                      ("WXPUB_APPSECRET", self.appsecret, DEV_APPSECRET, "沙箱的 AppSecret"),
+                      ("WXPUB_TOKEN", self.token, DEV_TOKEN, "沙箱的 Token"),
+                      ("WXPUB_ENCODING_AES_KEY", self.encoding_aes_key, DEV_AES_KEY, "沙箱的 EncodingAESKey"))
+        for variable, value, dev_value, what in dev_values:
+            if value == dev_value:
+                raise ConfigError(variable, f"仍是{what}（公开的开发默认值），生产环境中必须换成自己的值")
+        api = urlparse(self.wechat_api_url)
+        if api.scheme != "https":
+            raise ConfigError("WXPUB_WECHAT_API_URL", "在生产环境中必须是 https:// 地址（否则 AppSecret 会以明文发送）："
+                              f"{self.wechat_api_url!r}")
+        if _is_loopback_host(api.hostname or ""):
+            raise ConfigError("WXPUB_WECHAT_API_URL", "在生产环境中不能指向本机（127.0.0.1、localhost、::1，"
+                              f"例如微信沙箱）：{self.wechat_api_url!r}")
+        if make_url(self.database_url).get_backend_name() == "sqlite":
+            if not self.allow_sqlite:
+                raise ConfigError("WXPUB_DATABASE_URL", "在生产环境中不能使用 SQLite，请使用 PostgreSQL"
+                                  "（postgresql+psycopg://…）；确需使用 SQLite 时请同时设置 WXPUB_ALLOW_SQLITE=1")
+            log.warning("生产环境正在使用 SQLite 数据库（WXPUB_ALLOW_SQLITE=1）：不适合多个进程同时写入，"
+                        "请尽快换成 PostgreSQL")
 
 
 def known_variables() -> frozenset[str]:
@@ -231,6 +287,29 @@ def _positive_float(variable: str, raw) -> float:
     if value <= 0:
         raise ConfigError(variable, f"应为正数，而不是 {raw!r}")
     return value
+
+
+def _flag(variable: str, raw) -> bool:
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(variable, f"应为 1 或 0，而不是 {raw!r}")
+
+
+def _is_loopback_host(host: str) -> bool:
+    """``localhost`` (and ``*.localhost``), 127.0.0.0/8, ``::1`` and the unspecified addresses."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    address = mapped or address
+    return address.is_loopback or address.is_unspecified
 
 
 def _check_http_url(variable: str, url: str) -> None:

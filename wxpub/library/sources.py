@@ -4,16 +4,20 @@ A folder holding a ``series.yaml`` is a content-as-files series (``articles/READ
 as a whole; a single Markdown case inside such a folder is imported with its series, chapter and the
 images beside it. Everything else is imported file by file. Sizes are checked before reading, so an
 oversized file is refused without loading it.
+
+A file found inside a folder (a series folder, or a folder named on the command line) must really be
+inside it: a symbolic link that leads out of the folder (to /etc/…, another department's files, …) is
+refused with an error naming it, so that importing a folder can never read what lies outside it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from wxpub.core.content import ImportResult
 from wxpub.core.errors import ValidationError
-from wxpub.core.importers import MAX_FILE_BYTES, SourceError, import_bytes, import_tree
+from wxpub.core.importers import MAX_FILE_BYTES, SourceError, errors, import_bytes, import_tree
 
 SUPPORTED = (".md", ".markdown", ".docx", ".xlsx", ".txt", ".html", ".htm")
 SKIPPED_NAMES = {"readme.md"}
@@ -26,6 +30,7 @@ class Unit:
     label: str
     path: Path
     series_root: Path | None = None
+    folder: Path | None = None  # the folder it was found in, which it must not lead out of
 
 
 def discover(paths) -> list[Unit]:
@@ -45,42 +50,58 @@ def discover(paths) -> list[Unit]:
             if (file.is_file() and file.suffix.lower() in SUPPORTED and not _hidden(file)
                     and file.name.lower() not in SKIPPED_NAMES
                     and not any(root in file.parents for root in roots)):
-                units.append(Unit(str(file), file))
+                units.append(Unit(str(file), file, folder=path))
     return units
 
 
 def load(unit: Unit, *, series: str | None = None, chapter: str | None = None) -> ImportResult:
     """Import one unit; every problem is a ``SourceError`` naming the file (relative to the cwd)."""
+    if unit.folder is not None:
+        _check_inside(unit.path, unit.folder)
     if unit.series_root is not None and unit.path.is_dir():
         return _tree(unit.series_root, _files_below(unit.series_root), series)
     if unit.series_root is not None:
         root = unit.series_root
         folder = unit.path.parent
-        files = {p: d for p, d in _files_below(root).items()
-                 if p == "series.yaml" or p == _rel(folder / "chapter.md", root)
-                 or p == _rel(unit.path, root)
-                 or (not p.endswith(".md") and p.startswith(_rel(folder, root) + "/"))}
+        wanted = {"series.yaml", _rel(folder / "chapter.md", root), _rel(unit.path, root)}
+        files = _files_below(root, lambda p: p in wanted or (
+            not p.endswith(".md") and p.startswith(_rel(folder, root) + "/")))
         return _tree(root, files, series)
     return import_bytes(_read(unit.path), str(unit.path), series=series, chapter=chapter)
 
 
 def _tree(root: Path, files: dict[str, bytes], series: str | None) -> ImportResult:
     try:
-        return import_tree(files, series=series)
+        result = import_tree(files, series=series)
     except SourceError as error:
         raise SourceError(str(root / error.file), error.location, error.message, error.code) from None
+    return replace(result, warnings=tuple(replace(w, file=str(root / w.file)) for w in result.warnings))
 
 
-def _files_below(root: Path) -> dict[str, bytes]:
-    return {_rel(p, root): _read(p) for p in sorted(root.rglob("*"))
-            if p.is_file() and not _hidden(p.relative_to(root))}
+def _files_below(root: Path, keep=lambda relative: True) -> dict[str, bytes]:
+    entries = [p for p in sorted(root.rglob("*")) if not _hidden(p.relative_to(root))]
+    files = [p for p in entries if p.is_file() and keep(_rel(p, root))]
+    # A linked folder is not walked into; one that leads outside is named rather than just missing.
+    linked_folders = [p for p in entries if p.is_symlink() and p.is_dir() and keep(_rel(p, root) + "/")]
+    for path in files + linked_folders:
+        _check_inside(path, root)
+    return {_rel(p, root): _read(p) for p in files}
+
+
+def _check_inside(path: Path, folder: Path) -> None:
+    """Refuse ``path`` when it (through a symbolic link anywhere on its way) leads out of ``folder``."""
+    real, home = path.resolve(), folder.resolve()
+    if real == home or home in real.parents:
+        return
+    raise SourceError(str(path), "", f"这是一个指向“{folder}”目录之外的符号链接（快捷方式），已拒绝读取。"
+                      "请把真正的文件复制到这个目录里再导入。", errors.OUTSIDE_FOLDER)
 
 
 def _read(path: Path) -> bytes:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise SourceError(str(path), "", f"文件太大（{size / 1048576:.1f} MB），上限为 "
-                          f"{MAX_FILE_BYTES // 1048576} MB。", "too_large")
+                          f"{MAX_FILE_BYTES // 1048576} MB。", errors.TOO_LARGE)
     return path.read_bytes()
 
 

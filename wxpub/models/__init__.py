@@ -2,7 +2,8 @@
 
 from wxpub.models.base import Base, UTCDateTime, utcnow
 from wxpub.models.library import Case, CaseVersion, Chapter, MediaFile, Series
-from wxpub.models.people import ROLES, Alert, AuditEntry, OutboxMessage, User
+from wxpub.models.people import (ROLES, Alert, AuditEntry, LoginThrottle, OutboxMessage,
+                                 StaffSession, User)
 from wxpub.models.publishing import (AccessToken, Account, Approval, Article, CallbackEvent, Message,
                                     MessageVersion, PublishAttempt, Release, ReleaseTransition,
                                     UploadedMedia)
@@ -15,5 +16,5 @@ __all__ = [
     "ReleaseTransition",
     "UploadedMedia", "AccessToken", "CallbackEvent",
     "StatArticle", "StatArticleDaily", "StatBizDaily", "StatPull",
-    "User", "AuditEntry", "Alert", "OutboxMessage", "ROLES",
+    "User", "StaffSession", "LoginThrottle", "AuditEntry", "Alert", "OutboxMessage", "ROLES",
 ]

@@ -1,4 +1,5 @@
-"""Staff accounts with roles, the audit log, alerts (one per root cause) and the outbox."""
+"""Staff accounts with roles, their signed-in sessions and login throttles, the audit log, alerts
+(one per root cause) and the outbox."""
 
 from __future__ import annotations
 
@@ -24,6 +25,38 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
+
+
+class StaffSession(Base):
+    """One signed-in browser. The cookie carries a random token; only its SHA-256 is stored here.
+
+    A session ends at ``expires_at`` (login time + ``WXPUB_SESSION_HOURS``, never extended) or when
+    ``ended_at`` is set: logout ends that browser's session; a password change or reset, a role change
+    and disabling the account end every session of the user.
+    """
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    address: Mapped[str] = mapped_column(String(64), default="")
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(50))
+
+
+class LoginThrottle(Base):
+    """Wrong passwords counted per account name (``kind`` user) and per client address (``kind``
+    address), shared by every web worker; ``locked_until`` refuses logins until then."""
+
+    __tablename__ = "login_throttles"
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
 
 
 class AuditEntry(Base):

@@ -133,7 +133,8 @@ class Approval(Base):
     message_version_id: Mapped[int] = mapped_column(ForeignKey("message_versions.id"))
     sha256: Mapped[str] = mapped_column(String(64))
     stage: Mapped[str] = mapped_column(String(20), default="终审")
-    approved_by: Mapped[str] = mapped_column(String(100))
+    approved_by: Mapped[str] = mapped_column(String(100))  # the approver's display name
+    approver_username: Mapped[str | None] = mapped_column(String(80), ForeignKey("users.username"))
     approved_at: Mapped[datetime] = mapped_column(default=utcnow)
     voided_at: Mapped[datetime | None]
     void_reason: Mapped[str | None] = mapped_column(String(300))

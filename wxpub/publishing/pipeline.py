@@ -93,34 +93,45 @@ class Pipeline:
         return self.session.get(MessageVersion, self.release.sent_version_id)
 
     def run(self) -> None:
-        """Advance until published, failed, held, waiting, or out of quick retries."""
+        """Advance until published, failed, held, waiting, or out of quick retries.
+
+        Transient failures are retried inline (``INLINE_TRIES``, with backoff) and recorded as one
+        attempt row per run — when the step finally goes through, or when the run defers — not
+        one row per try: while WeChat is down that would be a row every second or so."""
         tries = 0
+        self.transients: list[tuple[str, TransientWeChatError]] = []
         while True:
             release = self.release
             self.session.refresh(release)
             if release.state not in ACTIVE:
+                self.log_transient()
                 return
             try:
                 step = Step(release.step or "")
             except ValueError:
                 raise WxpubError(f"发布 {release.id} 处于未知步骤 {release.step!r}") from None
             try:
-                if not HANDLERS[step](self, release):
-                    return
-                tries = 0
+                go_on = HANDLERS[step](self, release)
             except Wait:
+                self.log_transient()
                 return
             except PermanentWeChatError as error:
+                self.log_transient()
                 self.fail(error.errcode, error.message)
                 return
             except TransientWeChatError as error:
                 tries += 1
-                self.log_transient(error)
+                self.transients.append((self.release.step or "gate", error))
                 if tries >= INLINE_TRIES:
                     self.defer(error)
                     return
                 self.sleep(backoff(tries))
                 self.guarded_commit()
+                continue
+            self.log_transient(recovered=True)
+            if not go_on:
+                return
+            tries = 0
 
     # -- settling (through the one state writer) ---------------------------------------------------
     def published(self, urls: list[str], article_id, *, reason: str = "微信确认发布成功") -> None:
@@ -150,9 +161,13 @@ class Pipeline:
     def defer(self, error: TransientWeChatError) -> None:
         """Out of quick retries: try again later unless that would be past the tolerance."""
         if self.prepare_only:
-            # Preparing early is an optimisation: the run at the planned time simply tries again.
-            self.guarded_commit()
+            # Preparing early is an optimisation: the run at the planned time simply tries again,
+            # and the periodic job prepares again only after a backoff (see ``prepare_not_before``).
+            deferrals = _prepare_deferrals(self.session, self.release_id)
+            retry_at = self.now() + timedelta(seconds=backoff(deferrals + 1 + INLINE_TRIES))
+            self.log_transient(prepare_retry_at=retry_at)
             return
+        self.log_transient()
         release = self.release
         release.attempts += 1
         retry_at = self.now() + timedelta(seconds=backoff(release.attempts + INLINE_TRIES))
@@ -165,9 +180,22 @@ class Pipeline:
         release.error_message = f"暂时失败，{retry_at.astimezone(self.rt.settings.tz):%H:%M:%S} 重试：{error.message}"
         self.guarded_commit()
 
-    def log_transient(self, error: TransientWeChatError) -> None:
-        self.attempt(self.release.step or "gate", "transient", errcode=error.errcode,
-                     detail={"error": error.message, "maybe_applied": error.maybe_applied})
+    def log_transient(self, *, recovered: bool = False, prepare_retry_at: datetime | None = None) -> None:
+        """One attempt row for the transient failures since the last one (nothing if none): the
+        step, how many tries failed, the last errors (with WeChat's rid) and whether a retry
+        then went through."""
+        failures, self.transients = getattr(self, "transients", []), []
+        if not failures:
+            if prepare_retry_at is not None:
+                self.guarded_commit()
+            return
+        step, last = failures[0][0], failures[-1][1]
+        detail = {"error": last.message, "maybe_applied": any(e.maybe_applied for _, e in failures),
+                  "tries": len(failures), "errors": [e.message for _, e in failures[-INLINE_TRIES:]],
+                  "recovered": recovered}
+        if prepare_retry_at is not None:
+            detail["prepare_retry_at"] = prepare_retry_at.isoformat()
+        self.attempt(step, "transient", errcode=last.errcode, detail=detail)
         self.guarded_commit()
 
     # -- bookkeeping -------------------------------------------------------------------------------
@@ -206,6 +234,31 @@ class Pipeline:
             self.session.rollback()
             raise LeaseLost()
         self.session.commit()
+
+
+def _prepare_deferrals(session: Session, release_id: int) -> int:
+    """How many preparation runs in a row ended in transient failures (the latest rows)."""
+    rows = session.scalars(select(PublishAttempt).where(PublishAttempt.release_id == release_id)
+                           .order_by(PublishAttempt.id.desc()).limit(20))
+    count = 0
+    for row in rows:
+        if row.outcome != "transient" or "prepare_retry_at" not in (row.detail or {}):
+            break
+        count += 1
+    return count
+
+
+def prepare_not_before(session: Session, release_id: int) -> datetime | None:
+    """When the last preparation failed transiently: the time before which it is not tried again
+    (the periodic job would otherwise retry it every few seconds while WeChat is down)."""
+    row = session.scalar(select(PublishAttempt).where(PublishAttempt.release_id == release_id)
+                         .order_by(PublishAttempt.id.desc()).limit(1))
+    if row is None or row.outcome != "transient" or not (row.detail or {}).get("prepare_retry_at"):
+        return None
+    try:
+        return datetime.fromisoformat(row.detail["prepare_retry_at"])
+    except (TypeError, ValueError):
+        return None
 
 
 def backoff(tries: int) -> float:

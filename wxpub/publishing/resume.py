@@ -10,7 +10,7 @@ from sqlalchemy import select
 from wxpub.core.release_states import ACTIVE, State, Step
 from wxpub.infra.runtime import Runtime
 from wxpub.models import Release
-from wxpub.publishing.pipeline import run_release
+from wxpub.publishing.pipeline import prepare_not_before, run_release
 
 log = logging.getLogger("wxpub.publishing.resume")
 
@@ -31,6 +31,8 @@ def resume_and_confirm(rt: Runtime, *, worker) -> list[int]:
             Release.state == State.APPROVED.value, Release.scheduled_at > now,
             Release.scheduled_at <= ahead, Release.step != Step.DRAFTED.value)
             .order_by(Release.scheduled_at)))
+        # A preparation that just failed transiently waits out its backoff (WeChat may be down).
+        prepare = [i for i in prepare if (prepare_not_before(session, i) or now) <= now]
     for release_id in ids:
         try:
             run_release(rt, release_id, worker=worker())

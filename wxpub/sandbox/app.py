@@ -8,7 +8,7 @@ from werkzeug.http import http_date
 from werkzeug.serving import WSGIRequestHandler, BaseWSGIServer, make_server
 
 from wxpub.sandbox import control, draft, freepublish, gateway, mass, material, tokens
-from wxpub.sandbox.config import SandboxConfig
+from wxpub.sandbox.config import PRODUCTION_REFUSAL, SandboxConfig, SandboxConfigError, in_production
 from wxpub.sandbox.faults import FaultMiddleware
 from wxpub.sandbox.jobs import Worker
 from wxpub.sandbox.state import SandboxState
@@ -18,7 +18,12 @@ STATE_KEY = "wxpub_sandbox"
 
 
 def create_sandbox_app(config: SandboxConfig | None = None) -> Flask:
-    """Build the emulator app; starts its background job worker (a daemon thread)."""
+    """Build the emulator app; starts its background job worker (a daemon thread).
+
+    Refused when ``WXPUB_ENV=production``: the sandbox's credentials are public and its control
+    endpoints have no login."""
+    if in_production():
+        raise SandboxConfigError(PRODUCTION_REFUSAL)
     config = config or SandboxConfig()
     app = Flask("wxpub.sandbox")
     state = SandboxState(config)

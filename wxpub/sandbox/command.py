@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from wxpub.sandbox.config import ACCOUNT_TYPES, SandboxConfig, SandboxConfigError
+from wxpub.sandbox.config import (ACCOUNT_TYPES, PRODUCTION_REFUSAL, SandboxConfig, SandboxConfigError,
+                                  in_production, is_loopback)
 
 _D = SandboxConfig.__dataclass_fields__
 
@@ -32,23 +33,31 @@ def _default(name: str):
 @click.option("--seed", type=int, default=_default("seed"), show_default=True, help="随机种子")
 @click.option("--slow-seconds", "slow_seconds", type=float, default=_default("slow_seconds"),
               show_default=True, help="“慢响应”故障的停顿秒数")
+@click.option("--allow-callback-host", "callback_hosts", multiple=True, metavar="HOST",
+              help="除本机外允许接收事件推送的主机（可重复；链路本地/元数据地址始终拒绝）")
 def sandbox(**options) -> None:
     """Validate the options, print every effective setting and serve until interrupted."""
     from wxpub.sandbox.app import make_sandbox_server
 
+    if in_production():
+        raise click.ClickException(PRODUCTION_REFUSAL)
     try:
         config = SandboxConfig(**options)
     except SandboxConfigError as exc:
         raise click.UsageError(str(exc)) from exc
+    if not is_loopback(config.host):
+        click.echo(f"警告：沙箱监听在 {config.host}，不只是本机：同一网络中的任何人都能调用它、修改它的设置"
+                   "（控制接口没有登录）。只应在可信的培训网络中这样做；平时请用默认的 127.0.0.1。", err=True)
     server = make_sandbox_server(config)
     port = server.server_port
     lines = [
         ("监听地址", f"http://{config.host}:{port}"),
         ("AppID", config.appid),
         ("AppSecret", config.masked_secret),
-        ("Token", config.token),
-        ("EncodingAESKey", config.aes_key),
+        ("Token", config.masked_token),
+        ("EncodingAESKey", config.masked_aes_key),
         ("事件推送地址", config.callback_url or "（未设置，不推送事件）"),
+        ("允许推送的其他主机", "、".join(config.callback_hosts) or "（无，仅本机）"),
         ("账号类型", {"subscription": "subscription（公众号：群发每天 1 次）",
                   "service": "service（服务号：群发每月 4 次）"}[config.account_type]),
         ("发布延迟", f"{config.publish_delay:g} 秒（沙箱时间）"),

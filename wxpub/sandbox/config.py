@@ -1,8 +1,15 @@
-"""Settings of the WeChat API emulator, validated with staff-readable (Chinese) messages."""
+"""Settings of the WeChat API emulator, validated with staff-readable (Chinese) messages.
+
+Nothing here (nor anywhere in the sandbox) imports wxpub's production code: the sandbox reads
+``WXPUB_ENV`` from ``os.environ`` itself, to refuse to run in production.
+"""
 from __future__ import annotations
 
+import ipaddress
+import os
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 ACCOUNT_TYPES = ("subscription", "service")
 _AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
@@ -12,6 +19,75 @@ _TOKEN_RE = re.compile(r"^[A-Za-z0-9]{3,32}$")
 
 class SandboxConfigError(ValueError):
     """A sandbox setting is invalid; the message (Chinese) names the option."""
+
+
+PRODUCTION_REFUSAL = ("WXPUB_ENV=production：这是生产环境，不能启动微信接口沙箱（沙箱的凭据是公开的，"
+                      "控制接口没有登录）。请在开发、测试或培训环境中运行。")
+
+
+def in_production() -> bool:
+    """True when ``WXPUB_ENV=production`` (read directly: the sandbox imports no wxpub settings)."""
+    return os.environ.get("WXPUB_ENV", "").strip().lower() == "production"
+
+
+def mask(value: str) -> str:
+    """The first 4 characters and ``****`` (a Token or EncodingAESKey as shown to people)."""
+    return (value[:4] if len(value) > 8 else "") + "****"
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` (``*.localhost``), 127.0.0.0/8 and ``::1``."""
+    host = (host or "").strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    address = _ip(host)
+    return address is not None and address.is_loopback
+
+
+def forbidden_address(address) -> bool:
+    """Link-local (cloud metadata 169.254.169.254, fe80::/10), multicast, unspecified, reserved
+    (loopback is checked before: ``::1`` counts as reserved)."""
+    if address.is_loopback:
+        return False
+    return (address.is_link_local or address.is_multicast or address.is_unspecified
+            or address.is_reserved)
+
+
+_METADATA_NAMES = {"metadata", "metadata.google.internal", "metadata.goog", "instance-data"}
+
+
+def callback_url_problem(url: str, allowed_hosts=()) -> str | None:
+    """Why ``url`` may not receive the sandbox's event pushes (None: it may).
+
+    It must be http(s) to a loopback host or to one of ``allowed_hosts`` (``--allow-callback-host``
+    and the sandbox's own ``--host``); link-local / metadata addresses are refused even if allowed."""
+    if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url):
+        return "须以 http:// 或 https:// 开头"
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        return "不是有效的地址"
+    if not host:
+        return "缺少主机名"
+    if is_loopback(host):
+        return None
+    address = _ip(host)
+    if host in _METADATA_NAMES or (address is not None and forbidden_address(address)):
+        return f"不能指向链路本地或云主机元数据地址（{host}）"
+    if host in {h.strip("[]").rstrip(".").lower() for h in allowed_hosts if h}:
+        return None
+    return (f"只能指向本机（127.0.0.1、localhost、::1），或启动时用 --allow-callback-host 明确允许的主机；"
+            f"{host} 不在其中")
+
+
+def _ip(host: str):
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return getattr(address, "ipv4_mapped", None) or address
 
 
 @dataclass
@@ -35,8 +111,10 @@ class SandboxConfig:
     seed: int = 20231
     slow_seconds: float = 15.0
     title_limit: int = 32
+    callback_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        self.callback_hosts = tuple(self.callback_hosts or ())
         self.validate()
 
     def validate(self) -> None:
@@ -56,9 +134,14 @@ class SandboxConfig:
         if not _AES_KEY_RE.match(self.aes_key or ""):
             raise SandboxConfigError(
                 f"--aes-key 无效：EncodingAESKey 须恰好 43 个字母或数字，当前 {len(self.aes_key or '')} 个")
-        if self.callback_url and not re.match(r"^https?://[^\s/]+", self.callback_url):
-            raise SandboxConfigError(
-                f"--callback-url 无效：“{self.callback_url}”，须以 http:// 或 https:// 开头，留空表示不推送事件")
+        for host in self.callback_hosts:
+            if not isinstance(host, str) or not re.match(r"^[A-Za-z0-9.:\[\]_-]{1,253}$", host):
+                raise SandboxConfigError(f"--allow-callback-host 无效：“{host}”不是主机名或 IP 地址")
+        if self.callback_url:
+            problem = callback_url_problem(self.callback_url, self.allowed_callback_hosts)
+            if problem:
+                raise SandboxConfigError(
+                    f"--callback-url 无效：“{self.callback_url}”，{problem}；留空表示不推送事件")
         if self.account_type not in ACCOUNT_TYPES:
             raise SandboxConfigError(
                 f"--account-type 无效：“{self.account_type}”，只能是 subscription（订阅号/公众号）或 service（服务号）")
@@ -72,6 +155,22 @@ class SandboxConfig:
             raise SandboxConfigError(f"--slow-seconds 无效：{self.slow_seconds!r}，须为不小于 0 的秒数")
         if not isinstance(self.title_limit, int) or self.title_limit < 1:
             raise SandboxConfigError(f"title_limit 无效：{self.title_limit!r}，须为正整数")
+
+    @property
+    def allowed_callback_hosts(self) -> tuple[str, ...]:
+        """Hosts besides loopback that may receive event pushes: ``--allow-callback-host`` values
+        and the sandbox's own ``--host`` (the operator chose to serve there)."""
+        return self.callback_hosts + (self.host,)
+
+    @property
+    def masked_token(self) -> str:
+        """The Token as shown in ``GET /sandbox`` and the banner (``abcd****``)."""
+        return mask(self.token)
+
+    @property
+    def masked_aes_key(self) -> str:
+        """The EncodingAESKey as shown in ``GET /sandbox`` and the banner (``abcd****``)."""
+        return mask(self.aes_key)
 
     @property
     def masked_secret(self) -> str:

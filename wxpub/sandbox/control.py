@@ -1,13 +1,23 @@
 """Control endpoints under /sandbox/ for tests, demos and training — never faulted, never logged.
 
 Errors here answer HTTP 400 `{"error": code, "message": Chinese text}` (they are ours, not WeChat's).
+
+They have no login, so they must not be reachable from a web page that happens to be open in a
+trainee's browser: a request carrying an `Origin` other than the sandbox's own is refused (403),
+so is one whose `Host` is not this machine (DNS rebinding), and a POST must be
+`Content-Type: application/json` (415) — which a page cannot send cross-origin without a CORS
+preflight, which the sandbox never grants. Secrets are masked in `GET /sandbox`.
 """
 from __future__ import annotations
 
+import functools
+import socket
 from dataclasses import asdict
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, request
 
+from wxpub.sandbox.config import callback_url_problem, is_loopback
 from wxpub.sandbox.jobs import finish_due_jobs
 from wxpub.sandbox.state import SandboxState
 from wxpub.sandbox.wire import ERRMSG, make_json, state
@@ -27,8 +37,60 @@ def _control_error(exc: ControlError) -> Response:
     return make_json({"error": "bad_request", "message": str(exc)}, status=400)
 
 
+@bp.before_request
+def _only_from_this_machine() -> Response | None:
+    """Refuse control requests a foreign web page could make (see the module docstring)."""
+    if not (request.path == "/sandbox" or request.path.startswith("/sandbox/")):
+        return None  # the image route: <img> tags of previews load it from any page
+    cfg = state().config
+    if not _own_host(request.host, cfg.host):
+        return make_json({"error": "forbidden", "message":
+                          f"控制接口只接受以本机地址访问的请求（Host: {request.host}），已拒绝"}, status=403)
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/").lower() != request.host_url.rstrip("/").lower():
+        return make_json({"error": "forbidden", "message":
+                          f"控制接口不接受来自其他网页（Origin: {origin}）的请求，已拒绝"}, status=403)
+    if request.method == "POST" and request.mimetype != "application/json":
+        return make_json({"error": "unsupported_media_type", "message":
+                          "控制接口只接受 Content-Type: application/json 的请求体"}, status=415)
+    return None
+
+
+def _own_host(host_header: str, configured: str) -> bool:
+    """The Host header names this machine: an IP address, localhost, the configured --host or
+    this machine's own name — not some other domain that was made to resolve here."""
+    try:
+        name = (urlsplit(f"//{host_header}").hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    if not name:
+        return False
+    if is_loopback(name) or _is_ip(name):
+        return True
+    return name in _machine_names() or name == configured.strip("[]").rstrip(".").lower()
+
+
+def _is_ip(name: str) -> bool:
+    import ipaddress
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def _machine_names() -> frozenset[str]:
+    names = {socket.gethostname()}
+    try:
+        names.add(socket.getfqdn())
+    except OSError:  # pragma: no cover - resolver trouble: the short name still works
+        pass
+    return frozenset(n.rstrip(".").lower() for n in names if n)
+
+
 def _body() -> dict:
-    data = request.get_json(force=True, silent=True)
+    data = request.get_json(silent=True)
     if data is None and request.get_data().strip():
         raise ControlError("请求体不是合法的 JSON")
     if data is not None and not isinstance(data, dict):
@@ -55,7 +117,8 @@ def summary() -> Response:
     cfg = st.config
     with st.lock:
         return make_json({
-            "appid": cfg.appid, "secret": cfg.masked_secret, "token": cfg.token,
+            "appid": cfg.appid, "secret": cfg.masked_secret, "token": cfg.masked_token,
+            "aes_key": cfg.masked_aes_key,
             "account_type": cfg.account_type, "publish_delay": cfg.publish_delay,
             "fault_rate": st.fault_rate, "callback_url": st.callback_url, "gh_id": st.gh_id(),
             "clock": _clock(st), "drafts": len(st.drafts), "materials": len(st.materials),
@@ -192,11 +255,13 @@ def events() -> Response:
 
 @bp.post("/sandbox/callback")
 def callback() -> Response:
-    """Change the callback URL at run time ("" stops pushing events)."""
+    """Change the callback URL at run time ("" stops pushing events); loopback or allowed hosts only."""
     st = state()
     url = _body().get("url", "")
-    if url and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
-        raise ControlError(f"url 须以 http:// 或 https:// 开头，收到 {url!r}")
+    if url:
+        problem = callback_url_problem(url, st.config.allowed_callback_hosts)
+        if problem:
+            raise ControlError(f"url 无效：{url!r}，{problem}")
     with st.lock:
         st.callback_url = url
     return make_json({"callback_url": url})

@@ -7,11 +7,15 @@ inside a request handler. Every event is recorded in `state.events` for /sandbox
 """
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import requests
 
+from wxpub.sandbox.config import forbidden_address
 from wxpub.sandbox.crypto import MessageCrypto, sha1_signature
 from wxpub.sandbox.state import Job, SandboxState
 
@@ -95,12 +99,38 @@ def record_and_send(state: SandboxState, kind: str, job: Job, xml: str) -> dict:
     return record
 
 
+def _resolves_to_forbidden(url: str) -> bool:
+    """True if the URL's host resolves to a link-local/metadata (or otherwise forbidden) address:
+    an allowed name must not lead the push to 169.254.169.254."""
+    parts = urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                                   proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False  # unresolvable: the POST fails on its own
+    for info in infos:
+        try:
+            address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        except ValueError:
+            continue
+        if forbidden_address(getattr(address, "ipv4_mapped", None) or address):
+            return True
+    return False
+
+
 def _deliver(state: SandboxState, record: dict) -> None:
     for attempt in range(1, ATTEMPTS + 1):
+        if _resolves_to_forbidden(record["url"]):
+            outcome = {"attempt": attempt, "error": "ForbiddenAddress"}
+            with state.lock:
+                record["attempts"].append(outcome)
+            return
         try:
+            # No redirects: a redirect must not take the push (and its query) somewhere else.
             response = requests.post(record["url"], params=record["params"],
                                      data=record["body"].encode("utf-8"),
-                                     headers={"Content-Type": "text/xml"}, timeout=TIMEOUT)
+                                     headers={"Content-Type": "text/xml"}, timeout=TIMEOUT,
+                                     allow_redirects=False)
             outcome = {"attempt": attempt, "status": response.status_code}
         except requests.RequestException as exc:
             outcome = {"attempt": attempt, "error": type(exc).__name__}

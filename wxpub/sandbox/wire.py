@@ -140,6 +140,11 @@ def wechat_endpoint(bp: Blueprint, rule: str, methods: tuple[str, ...] = ("POST"
 
 
 def _run_call(fn: Callable, methods: tuple[str, ...], auth: bool, kwargs: dict) -> Response:
+    if request.headers.get("Origin"):
+        # Server-side clients (wechatpy, requests) never send an Origin; a browser always does on a
+        # cross-origin call. A web page open in a trainee's browser must not drive the emulator.
+        return Response('{"errcode":-1,"errmsg":"browser requests are not accepted by the sandbox"}',
+                        status=403, content_type="application/json")
     st = state()
     entry = {"time": st.now().isoformat(), "method": request.method, "path": request.path,
              "query": {k: v for k, v in request.args.items() if k != "access_token"},

@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, jsonify, request
 from wxpub.library import service as library
 from wxpub.staff.users import ROLE_NAMES, has_role
 from wxpub.core.errors import ValidationError
-from wxpub.web import db_session, runtime
+from wxpub.web import MAX_ID, db_session, runtime
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -18,18 +18,42 @@ def _actor() -> str:
 
 
 def _body() -> dict:
-    data = request.get_json(silent=True)
+    """The request's JSON object; a body that is not one (or nests too deeply for the parser:
+    ``RecursionError``) is a 400, not a 500."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ValidationError("请求体的 JSON 嵌套层数太多") from None
     if not isinstance(data, dict):
         raise ValidationError("请求体应为 JSON 对象")
     return data
 
 
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 200
+
+
+def _positive_arg(name: str, default: int, *, most: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+        raise ValidationError(f"参数 {name} 应为正整数，而不是 {raw!r}")
+    return min(int(raw), most) if most else int(raw)
+
+
 def list_cases():
-    """GET /api/v1/cases?series=&chapter=&status= — the library, in chapter order."""
+    """GET /api/v1/cases?series=&chapter=&status=&page=&per_page= — the library, in chapter order,
+    one page at a time: ``{"cases", "page", "per_page", "total"}`` (``per_page`` 50 by default,
+    at most 200; ``page`` counts from 1, a page past the end is empty)."""
+    page = _positive_arg("page", 1)
+    per_page = _positive_arg("per_page", DEFAULT_PER_PAGE, most=MAX_PER_PAGE)
     rows = library.list_cases(db_session(), series=request.args.get("series"),
                               chapter=request.args.get("chapter"),
                               status=request.args.get("status"))
-    return jsonify({"cases": [library.case_summary(r) for r in rows]})
+    start = (page - 1) * per_page
+    return jsonify({"cases": [library.case_summary(r) for r in rows[start:start + per_page]],
+                    "page": page, "per_page": per_page, "total": len(rows)})
 
 
 def get_case(case_id: int):
@@ -57,7 +81,8 @@ def update_case(case_id: int):
 def order_chapter(chapter_id: int):
     """POST /api/v1/chapters/<id>/order with ``{"case_ids": [...]}``."""
     ids = _body().get("case_ids")
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
+                                            and 0 <= i <= MAX_ID for i in ids):
         raise ValidationError("case_ids 应为案例编号（整数）的列表")
     rows = library.reorder(db_session(), chapter_id, ids, actor=_actor(), now=runtime().clock.now())
     return jsonify({"cases": [library.case_summary(r) for r in rows]})
@@ -66,9 +91,9 @@ def order_chapter(chapter_id: int):
 # All API routes in one table: (rule, view, methods).
 ROUTES = [
     ("/cases", list_cases, ["GET"]),
-    ("/cases/<int:case_id>", get_case, ["GET"]),
-    ("/cases/<int:case_id>", update_case, ["PATCH"]),
-    ("/chapters/<int:chapter_id>/order", order_chapter, ["POST"]),
+    ("/cases/<id:case_id>", get_case, ["GET"]),
+    ("/cases/<id:case_id>", update_case, ["PATCH"]),
+    ("/chapters/<id:chapter_id>/order", order_chapter, ["POST"]),
 ]
 
 

@@ -1,8 +1,14 @@
 """``/wechat/callback``: WeChat's push endpoint (URL check, signed and encrypted events).
 
 Answers well within WeChat's 5 seconds (one small database write), accepts each event once (WeChat
-retries deliveries), refuses stale or replayed timestamps, and always answers ``success`` to a valid
-push so WeChat does not retry what we already stored. Polling stays the fallback when no event comes.
+retries deliveries), refuses stale or replayed timestamps (on the URL check too, else a captured
+check could be replayed forever), and always answers ``success`` to a valid push so WeChat does not
+retry what we already stored. Polling stays the fallback when no event comes.
+
+Before anything is parsed: the timestamp is checked, the body is limited to ``MAX_BODY`` (64 KB;
+HTTP 413 beyond), and in safe mode the ``msg_signature`` over the ``<Encrypt>`` value is verified
+(``wxpub.wechat.callback``). Only safe-mode pushes are accepted unless
+``WXPUB_CALLBACK_PLAINTEXT=1``.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from flask import Blueprint, Flask, Response, request
 
 from wxpub.publishing import events
 from wxpub.wechat import CallbackCrypto, CallbackError, parse_event
+from wxpub.wechat.callback import MAX_BODY
 from wxpub.web import db_session, runtime
 
 bp = Blueprint("callback", __name__)
@@ -35,7 +42,10 @@ def _fresh(timestamp: str | None) -> bool:
 
 @bp.get("/wechat/callback")
 def verify():
-    """URL verification: echo ``echostr`` when the signature is right."""
+    """URL verification: echo ``echostr`` when the signature is right and the timestamp fresh."""
+    if not _fresh(request.args.get("timestamp")):
+        log.warning("callback URL check refused: timestamp outside the replay window")
+        return Response("timestamp outside the replay window", status=403)
     try:
         return Response(_crypto().verify_url(request.args), mimetype="text/plain")
     except CallbackError as error:
@@ -49,6 +59,7 @@ def receive():
     if not _fresh(request.args.get("timestamp")):
         log.warning("callback refused: timestamp outside the replay window")
         return Response("timestamp outside the replay window", status=403)
+    request.max_content_length = MAX_BODY  # werkzeug answers 413 before reading more than this
     try:
         xml = _crypto().open(request.get_data(), request.args)
         event = parse_event(xml)
@@ -64,6 +75,5 @@ def init_app(app: Flask) -> None:
     from wxpub.web.auth import csrf
     csrf.exempt(bp)
     app.register_blueprint(bp)
-
 
 

@@ -11,6 +11,7 @@ Routes (all under ``/dashboard``):
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request
@@ -36,13 +37,23 @@ def _today():
     return beijing_today(runtime().clock.now())
 
 
+FIRST_YEAR, LAST_YEAR = 2014, 2100  # WeChat's statistics start in 2014; nothing is planned past 2100
+
+
 def _month() -> str:
+    """``?month=YYYY-MM`` (this month by default); HTTP 400 in Chinese when malformed or out of
+    range (the calendar's previous/next links and the UTC conversions cannot leave 1–9999)."""
     month = request.args.get("month") or _today().strftime("%Y-%m")
+    year = re.match(r"\s*(\d+)-", month)
+    if year and not FIRST_YEAR <= int(year.group(1)[:6]) <= LAST_YEAR:  # before any date arithmetic
+        raise ValidationError(f"月份超出范围：{month[:20]!r}，只能查看 {FIRST_YEAR}-01 至 {LAST_YEAR}-12 之间的月份")
     try:
-        queries.month_bounds(month)
-    except ValueError as error:
+        first, _following = queries.month_bounds(month)
+    except (ValueError, OverflowError) as error:
         raise ValidationError(str(error)) from None
-    return month
+    if not FIRST_YEAR <= first.year <= LAST_YEAR:
+        raise ValidationError(f"月份超出范围：{month[:20]!r}，只能查看 {FIRST_YEAR}-01 至 {LAST_YEAR}-12 之间的月份")
+    return first.strftime("%Y-%m")
 
 
 def _trend(first, last):
@@ -140,8 +151,8 @@ def calendar():
     month = _month()
     table = tables.calendar(db_session(), month=month)
     first, _ = queries.month_bounds(month)
-    previous = (first - timedelta(days=1)).strftime("%Y-%m")
-    following = (first + timedelta(days=32)).strftime("%Y-%m")
+    previous = (first - timedelta(days=1)).strftime("%Y-%m") if first.year > FIRST_YEAR or first.month > 1 else None
+    following = (first + timedelta(days=32)).strftime("%Y-%m") if first.year < LAST_YEAR or first.month < 12 else None
     return render_template("dashboard/calendar.html", table=table, month=month,
                            previous=previous, following=following)
 

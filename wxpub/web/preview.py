@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, Response, abort, render_template, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
+from wxpub.core.importers import images
 from wxpub.editorial import compose
 from wxpub.models import Chapter, MediaFile, Message, MessageVersion, Series
 from wxpub.core.render import preview_page
@@ -26,7 +27,7 @@ def index():
     return render_template("preview/index.html", rows=rows)
 
 
-@bp.get("/messages/<int:message_id>")
+@bp.get("/messages/<id:message_id>")
 @login_required
 def message(message_id: int):
     """The current version of a message."""
@@ -36,7 +37,7 @@ def message(message_id: int):
     return _page(row.current_version)
 
 
-@bp.get("/versions/<int:version_id>")
+@bp.get("/versions/<id:version_id>")
 @login_required
 def version(version_id: int):
     """One exact stored version (what an approval refers to)."""
@@ -46,15 +47,29 @@ def version(version_id: int):
     return _page(row)
 
 
+#: Headers of every stored image we serve: the browser must not guess another type, run anything in
+#: it (an SVG or HTML blob opened directly would run script on our origin), or treat it as a page.
+MEDIA_HEADERS = {"X-Content-Type-Options": "nosniff",
+                 "Content-Security-Policy": "default-src 'none'; sandbox",
+                 "Cache-Control": "private, max-age=86400"}
+
+
 @bp.get("/media/<sha256>")
 @login_required
 def media(sha256: str):
-    """An image of the library, by content hash (local: previews work offline)."""
+    """An image of the library, by content hash (local: previews work offline).
+
+    Only PNG, JPEG and GIF are served, with the type their bytes prove (checked again here, since a
+    blob stored by an older version was taken on the source's word); anything else is a 404: nothing
+    in the preview needs it, and serving it even as a download would hand out a hostile file.
+    """
     blob = db_session().get(MediaFile, sha256)
-    if blob is None:
+    content_type = images.sniff(blob.data) if blob is not None else None
+    if content_type is None:
         abort(404)
-    return Response(blob.data, mimetype=blob.content_type,
-                    headers={"Cache-Control": "private, max-age=86400"})
+    filename = f"{blob.sha256}.{images.EXTENSIONS[content_type]}"
+    return Response(blob.data, mimetype=content_type,
+                    headers={**MEDIA_HEADERS, "Content-Disposition": f'inline; filename="{filename}"'})
 
 
 def _page(version: MessageVersion) -> Response:

@@ -49,8 +49,33 @@ def periodic_jobs(rt: Runtime, jobs: Jobs, sync) -> list[tuple]:
     ]
 
 
+PERIODIC_IDS = frozenset({"sync-releases", "resume-and-confirm", "deliver-outbox", "preflight",
+                          "pull-statistics"})
+
+
+class _QuietOverlaps(logging.Filter):
+    """Drop APScheduler's "skipped: maximum number of running instances reached" for our periodic
+    jobs. A periodic run that outlasts its interval (the resume job waiting on a slow WeChat, say)
+    simply means the next tick is not needed: the running one does the work. Logged as a warning,
+    that line came every few seconds while WeChat was down and buried the real alerts. A skipped
+    release job is still reported."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "maximum number of running instances" not in str(record.msg):
+            return True
+        job = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        return getattr(job, "id", None) not in PERIODIC_IDS
+
+
+def _quiet_overlaps() -> None:
+    logger = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _QuietOverlaps) for f in logger.filters):
+        logger.addFilter(_QuietOverlaps())
+
+
 def build(rt: Runtime, *, sync_seconds: float = SYNC_SECONDS) -> BlockingScheduler:
     """A configured scheduler (not started) whose jobs are bound to ``rt``."""
+    _quiet_overlaps()
     scheduler = BlockingScheduler(
         jobstores={"default": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(4)},

@@ -24,6 +24,12 @@ in a page (``ImportResult.series_title`` still reports the page's own wording). 
 normalised ("人文环境篇" → "人文环境"); "" means "not yet assigned". Limits are in ``safety``:
 20 MB a file; .docx/.xlsx refused above 200 MB declared unpacked size or a compression ratio over 100.
 
+Images (Word pictures, Markdown images) are kept only when their bytes are PNG, JPEG or GIF
+(``images``; the declared type and the name are ignored), else the file is refused. XML parts of a
+.docx/.xlsx that declare a DTD (entities) are refused before any parser reads them
+(``safety.check_xml_parts``). What an importer had to leave out without refusing the file (a Word
+picture only linked to a file on the author's disk) is in ``ImportResult.warnings``.
+
 Nothing here reads files, touches a database or the network: the caller passes bytes (and, for
 Markdown images, the bytes of the files beside the case in ``assets``).
 """

@@ -2,11 +2,14 @@
 
 Importers differ in how they find cases; once they have a case's title and its paragraphs in order
 (with images anchored after a paragraph), this module pulls out label lines (unit, contact), builds
-the body structure and places the images.
+the body structure and places the images. Every image passes through here, so this is where its bytes
+are checked (``images.verified_content_type``): whatever an importer was told about an image, the
+content type kept is the one its bytes prove, and anything but PNG/JPEG/GIF is refused.
 """
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 
 from wxpub.core.content import CaseContent, Image, Source
@@ -15,18 +18,23 @@ from wxpub.core.importers import errors
 from wxpub.core.importers.body import Para, structure
 from wxpub.core.importers.decoding import clean_line
 from wxpub.core.importers.errors import SourceError
+from wxpub.core.importers.images import verified_content_type
 from wxpub.core.importers.labels import parse_label_line
 
 
 @dataclass
 class RawImage:
-    """An image found in a source, anchored after raw paragraph ``after`` (-1: before all of them)."""
+    """An image found in a source, anchored after raw paragraph ``after`` (-1: before all of them).
+
+    ``name`` names it in messages (the part or file name); ``location`` is where it sits in the source.
+    """
 
     after: int
     name: str
     data: bytes
-    content_type: str
     caption: str = ""
+    location: str = ""
+    hint: str = ""  # how to fix a refused image in the author's program
 
 
 @dataclass
@@ -66,10 +74,12 @@ def build_case(raw: RawCase, *, series: str, chapter: str, filename: str) -> Cas
     body = structure(kept)
     images = []
     for image in raw.images:
+        content_type = verified_content_type(image.data, filename, image.location or raw.position,
+                                             image.name, hint=image.hint)
         anchor = new_index[image.after] if 0 <= image.after < len(new_index) else -1
         # ``Image.after`` cannot say "before the first block"; such an image goes to the end.
         after = body.block_of[anchor] if anchor >= 0 else None
-        images.append(Image(name=image.name, data=image.data, content_type=image.content_type,
+        images.append(Image(name=posixpath.basename(image.name), data=image.data, content_type=content_type,
                             caption=image.caption, after=after))
     return CaseContent(series=series, chapter=chapter, number=raw.number, title=title, unit=clean_line(unit),
                 contact=contact, lead=body.lead, points=body.points, closing=body.closing,

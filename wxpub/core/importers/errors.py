@@ -19,6 +19,7 @@ ENCRYPTED = "encrypted"
 LEGACY_FORMAT = "legacy_format"
 CORRUPT = "corrupt"
 ARCHIVE_BOMB = "archive_bomb"
+UNSAFE_XML = "unsafe_xml"
 ENCODING = "encoding"
 UNSUPPORTED = "unsupported"
 MISSING_COLUMNS = "missing_columns"
@@ -26,6 +27,7 @@ BAD_ROW = "bad_row"
 NO_CASES = "no_cases"
 STRUCTURE = "structure"
 CONFLICT = "conflict"
+OUTSIDE_FOLDER = "outside_folder"
 
 
 class SourceError(ValidationError):

@@ -18,7 +18,9 @@ its heading number ("01创新……") gives the number when the number column is
 chapter ("人文环境") gives its rows that chapter when they have no chapter column. Every sheet with a
 recognisable header is imported; sheets without one (notes, instructions) are skipped, but a file in
 which no sheet has one is an error naming the columns found. Locations are "工作表“X”第N行" with
-N the row number Excel shows.
+N the row number Excel shows. A damaged workbook, or a damaged sheet (truncated XML …), is a
+``SourceError`` naming it; XML with entity declarations is refused before openpyxl reads it
+(``safety.check_xml_parts``; openpyxl also parses through defusedxml, a dependency).
 """
 
 from __future__ import annotations
@@ -26,10 +28,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 
 import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
 
 from wxpub.core.content import STANDARD_CHAPTERS, ChapterInfo, ImportResult
 
@@ -40,7 +40,7 @@ from wxpub.core.importers.decoding import clean_line, split_lines
 from wxpub.core.importers.errors import SourceError
 from wxpub.core.importers.headings import heading_shape, normalize_chapter
 from wxpub.core.importers.page import chapter_order
-from wxpub.core.importers.safety import check_ole, check_size, open_zip
+from wxpub.core.importers.safety import check_ole, check_size, check_xml_parts, open_zip
 
 HEADER_SEARCH_ROWS = 10
 SYNONYMS = {
@@ -96,6 +96,36 @@ def _parse_number(text: str, filename: str, location: str) -> int | None:
     return int(text)
 
 
+def _damage(exc: Exception) -> str:
+    """A short Chinese description of a parser failure (XML errors carry a line number)."""
+    if isinstance(exc, SyntaxError):  # xml.etree ParseError, lxml XMLSyntaxError
+        return f"XML 不完整或格式错误：{exc}"
+    return f"{type(exc).__name__}：{exc}"[:200]
+
+
+def _read_sheets(data: bytes, filename: str) -> list[tuple[str, list[tuple[int, tuple]]]]:
+    """Every sheet's rows; a damaged workbook or sheet is a ``SourceError`` naming it."""
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        worksheets = list(workbook.worksheets)
+    except Exception as exc:  # noqa: BLE001 - any parser failure on a damaged package is bad input
+        raise SourceError(filename, "", f"Excel 表格已损坏，无法读取（{_damage(exc)}）。",
+                          errors.CORRUPT) from None
+    sheets = []
+    try:
+        for ws in worksheets:
+            try:
+                rows = [(n, tuple(r)) for n, r in enumerate(ws.iter_rows(values_only=True), 1)]
+            except Exception as exc:  # noqa: BLE001 - as above, for one sheet
+                raise SourceError(filename, f"工作表“{ws.title}”",
+                                  f"这个工作表已损坏，无法读取（{_damage(exc)}）。请用 Excel 打开后另存再导入。",
+                                  errors.CORRUPT) from None
+            sheets.append((ws.title, rows))
+    finally:
+        workbook.close()
+    return sheets
+
+
 def import_xlsx(data: bytes, filename: str, *, series: str | None = None,
                 chapter: str | None = None) -> ImportResult:
     """Import a case list from an .xlsx workbook (see the module docstring)."""
@@ -104,13 +134,8 @@ def import_xlsx(data: bytes, filename: str, *, series: str | None = None,
     archive = open_zip(data, filename, "Excel 表格（.xlsx）")
     if "xl/workbook.xml" not in archive.namelist():
         raise SourceError(filename, "", "这不是 Excel 表格（缺少 xl/workbook.xml）。", errors.CORRUPT)
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheets = [(ws.title, [(n, tuple(r)) for n, r in enumerate(ws.iter_rows(values_only=True), 1)])
-                  for ws in workbook.worksheets]
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
-        raise SourceError(filename, "", f"Excel 表格已损坏，无法读取（{type(exc).__name__}）。",
-                          errors.CORRUPT) from None
+    check_xml_parts(archive, filename)
+    sheets = _read_sheets(data, filename)
 
     series_name = series or ""
     cases = []

@@ -8,15 +8,21 @@ Limits (documented in ``articles/README.md`` too):
   whole archive. Office XML compresses about 5–20×; 100× and more is a zip bomb.
 * ``MAX_MEMBERS`` (5,000): members of the archive.
 
-The checks read only the zip's central directory, never a member's data. Python's ``zipfile`` stops
-reading a member at its declared size and verifies the CRC, so a member cannot inflate past what was
-declared and checked here.
+The size checks read only the zip's central directory, never a member's data. Python's ``zipfile``
+stops reading a member at its declared size and verifies the CRC, so a member cannot inflate past what
+was declared and checked here.
+
+``check_xml_parts`` then refuses any XML part with a document type declaration (``<!DOCTYPE``, where
+entities are declared: "billion laughs", XXE), before any parser sees it and without expanding
+anything. Office never writes one (OPC, ECMA-376 Part 2, forbids DTDs in package parts). Each part is
+read only up to its root element's start tag.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+from xml.parsers import expat
 
 from wxpub.core.importers import errors
 from wxpub.core.importers.errors import SourceError
@@ -93,3 +99,73 @@ def open_zip(data: bytes, filename: str, kind: str) -> zipfile.ZipFile:
         raise SourceError(filename, "", f"整体压缩比异常（上限 {MAX_RATIO} 倍），疑似压缩炸弹，已拒绝。",
                           errors.ARCHIVE_BOMB)
     return archive
+
+
+_XML_CHUNK = 64 * 1024
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+class _Prolog(Exception):
+    """Raised from expat handlers: ``doctype`` True when a DTD starts, False at the root element."""
+
+    def __init__(self, doctype: bool):
+        self.doctype = doctype
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    """Whether a part may be XML: it starts (after a BOM and any padding) with "<", or is all padding."""
+    if head.startswith(_BOMS):
+        return True
+    rest = head.lstrip(b" \t\r\n\x00")
+    return not rest or rest.startswith(b"<")
+
+
+def _has_doctype(member) -> bool:
+    """Whether an XML stream declares a document type before its root element (reads no further)."""
+    parser = expat.ParserCreate()
+
+    def doctype(*_):
+        raise _Prolog(True)
+
+    def element(*_):
+        raise _Prolog(False)
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    parser.StartElementHandler = element
+    seen = b""
+    try:
+        while True:
+            chunk = member.read(_XML_CHUNK)
+            seen = (seen + chunk)[-_XML_CHUNK:]
+            parser.Parse(chunk, not chunk)
+            if not chunk:
+                return False
+    except _Prolog as found:
+        return found.doctype
+    except expat.ExpatError:
+        # Not well-formed before its root: the real parser reports the damage, unless a DTD hides there.
+        return b"<!DOCTYPE" in seen or b"<!ENTITY" in seen
+
+
+def check_xml_parts(archive: zipfile.ZipFile, filename: str) -> None:
+    """Refuse a package any of whose XML parts declares a DTD (entity declarations); see the docstring."""
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        try:
+            with archive.open(info) as member:
+                if not _looks_like_xml(member.read(_XML_CHUNK)):
+                    continue
+            with archive.open(info) as member:
+                declared = _has_doctype(member)
+        except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError) as exc:
+            raise SourceError(filename, info.filename, f"文件已损坏，无法读取其中的这一部分（{exc}）。",
+                              errors.CORRUPT) from None
+        if declared:
+            raise SourceError(
+                filename, info.filename,
+                "文件内部的这一部分含有 DTD 或实体声明（<!DOCTYPE …>/<!ENTITY …>）。Word、Excel 从不写出这种"
+                "内容，这是利用 XML 实体的恶意文件（“十亿笑声”、XXE）的特征，已拒绝导入，其中的实体未被展开。"
+                "请用 Word/Excel 打开后另存为新文件再导入。",
+                errors.UNSAFE_XML)

@@ -11,15 +11,17 @@ A chapter line ("人文环境篇丨…" or "人文环境篇") sets the chapter a
 case go to the chapter introduction, except label lines, which belong to the (first) case. Label lines
 ("报送单位：…", "联系人：张三 电话：…") anywhere in a case become ``unit``/``contact``. Tables are read
 row by row (cells joined), so a contact table works too. Bold opening phrases are kept as point leads.
-Embedded images (DrawingML and legacy VML) are extracted with their content type and placed after the
-paragraph they sit in; a short "图1 …" paragraph right after an image becomes its caption.
-Locations are paragraph numbers counting non-empty paragraphs and table rows ("第N段").
+Embedded images (DrawingML and legacy VML) are extracted and placed after the paragraph they sit in;
+their type is the one their bytes prove (PNG/JPEG/GIF, see ``images``), never the one the package
+declares. A picture only linked to a file on the author's disk is not in the document: it is left out
+with a warning (``ImportResult.warnings``). A short "图1 …" paragraph right after an image becomes its
+caption. Locations are paragraph numbers counting non-empty paragraphs and table rows ("第N段"; a
+picture on a line of its own is "第N段之后").
 """
 
 from __future__ import annotations
 
 import io
-import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -30,7 +32,7 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from wxpub.core.content import ChapterInfo, ImportResult
+from wxpub.core.content import ChapterInfo, ImportResult, SourceWarning
 
 from wxpub.core.importers import errors
 from wxpub.core.importers.assemble import RawCase, RawImage, build_case, resolve_chapter
@@ -40,7 +42,7 @@ from wxpub.core.importers.errors import SourceError
 from wxpub.core.importers.headings import MAX_TITLE_CHARS, find_case_headings, heading_shape, parse_chapter_title
 from wxpub.core.importers.labels import join_label_cells, parse_label_line
 from wxpub.core.importers.page import chapter_order
-from wxpub.core.importers.safety import check_ole, check_size, open_zip
+from wxpub.core.importers.safety import check_ole, check_size, check_xml_parts, open_zip
 
 _R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
@@ -48,6 +50,7 @@ _VML_IMAGE = "{urn:schemas-microsoft-com:vml}imagedata"
 _SECTION_LABEL = re.compile(r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
 _CAPTION = re.compile(r"^图\s*\d*\s*[:：.、\s]")
 _ATTACHMENT = re.compile(r"^附件\s*\d*\s*[:：]?$")
+_IMAGE_HINT = "请在 Word 中删除这张图片，把原图另存为 PNG 或 JPEG 后重新插入，再导入。"
 
 
 @dataclass
@@ -56,7 +59,7 @@ class _Block:
     location: str
     bold_prefix: str = ""
     level: int | None = None
-    images: list[tuple[str, bytes, str]] = field(default_factory=list)
+    images: list[tuple[str, bytes, str]] = field(default_factory=list)  # (part name, bytes, location)
 
 
 class _Styles:
@@ -117,21 +120,32 @@ def _bold_prefix(paragraph: Paragraph, styles: _Styles) -> str:
     return clean_line("".join(prefix))
 
 
-def _images(element, part) -> list[tuple[str, bytes, str]]:
+def _images(element, part, filename: str, location: str,
+            warnings: list[SourceWarning]) -> list[tuple[str, bytes, str]]:
+    """The pictures embedded in ``element``; a linked or missing one becomes a warning."""
     found = []
     for node in element.iter(_BLIP, _VML_IMAGE):
         rel_id = node.get(f"{{{_R_NS}}}embed") or node.get(f"{{{_R_NS}}}id")
-        if not rel_id:
+        link_id = node.get(f"{{{_R_NS}}}link")
+        rel = part.rels.get(rel_id) if rel_id else None
+        if rel is not None and not rel.is_external:
+            target = rel.target_part
+            found.append((str(target.partname).lstrip("/"), target.blob, location))
             continue
-        target = part.related_parts.get(rel_id) if rel_id in part.rels else None
-        if target is None or not hasattr(target, "blob"):
-            continue  # a linked (not embedded) picture: nothing to extract
-        name = posixpath.basename(str(target.partname))
-        found.append((name, target.blob, target.content_type))
+        link = rel if rel is not None else (part.rels.get(link_id) if link_id else None)
+        if link is not None:
+            warnings.append(SourceWarning(
+                filename, location,
+                f"有一张图片只是链接到外部文件（{link.target_ref[:200]}），文档里没有图片本身，未导入这张图片。"
+                "请在 Word 中断开链接（“文件—信息—编辑指向文件的链接”）或重新插入图片后再导入。"))
+        elif rel_id or link_id:
+            warnings.append(SourceWarning(
+                filename, location,
+                f"有一张图片在文档中找不到（关系 {rel_id or link_id} 不存在），未导入这张图片。"))
     return found
 
 
-def _read_blocks(document, filename: str) -> list[_Block]:
+def _read_blocks(document, filename: str, warnings: list[SourceWarning]) -> list[_Block]:
     blocks: list[_Block] = []
     counter = 0
     styles = _Styles(document)
@@ -139,8 +153,8 @@ def _read_blocks(document, filename: str) -> list[_Block]:
         if child.tag == qn("w:p"):
             paragraph = Paragraph(child, document._body)
             text = clean_line(paragraph.text)
-            location = f"第{counter + 1}段"
-            images = _images(child, document.part)
+            location = f"第{counter + 1}段" if text else (f"第{counter}段之后" if counter else "第1段之前")
+            images = _images(child, document.part, filename, location, warnings)
             if not text and not images:
                 continue
             counter += 1 if text else 0
@@ -187,17 +201,18 @@ def import_docx(data: bytes, filename: str, *, series: str | None = None,
     archive = open_zip(data, filename, "Word 文档（.docx）")
     if "word/document.xml" not in archive.namelist():
         raise SourceError(filename, "", "这不是 Word 文档（缺少 word/document.xml）。", errors.CORRUPT)
+    check_xml_parts(archive, filename)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, SyntaxError) as exc:
         raise SourceError(filename, "", f"Word 文档已损坏，无法读取（{type(exc).__name__}）。",
                           errors.CORRUPT) from None
     except Exception as exc:  # noqa: BLE001 - any parser failure on a damaged package is bad input
-
         raise SourceError(filename, "", f"Word 文档已损坏，无法读取（{type(exc).__name__}）。",
                           errors.CORRUPT) from None
 
-    blocks = _read_blocks(document, filename)
+    warnings: list[SourceWarning] = []
+    blocks = _read_blocks(document, filename, warnings)
     found_chapter, found_series, chapter_location = "", "", ""
     kept: list[_Block] = []
     for block in blocks:
@@ -229,8 +244,8 @@ def import_docx(data: bytes, filename: str, *, series: str | None = None,
         shape = heading_shape(head.text)
         raw = RawCase(title=shape[1] if shape else head.text, number=shape[0] if shape else None,
                       position=head.location, paras=list(early_labels) if pos == 0 else [])
-        for name, blob, content_type in head.images:
-            raw.images.append(RawImage(-1, name, blob, content_type))
+        for name, blob, where in head.images:
+            raw.images.append(RawImage(-1, name, blob, location=where, hint=_IMAGE_HINT))
         for block in kept[start + 1:end]:
             if block.text and raw.images and raw.images[-1].after == len(raw.paras) - 1 \
                     and not raw.images[-1].caption and _CAPTION.match(block.text) and len(block.text) <= 40:
@@ -238,12 +253,13 @@ def import_docx(data: bytes, filename: str, *, series: str | None = None,
                 continue
             if block.text:
                 raw.paras.append(Para(block.text, block.bold_prefix))
-            for name, blob, content_type in block.images:
-                raw.images.append(RawImage(len(raw.paras) - 1, name, blob, content_type))
+            for name, blob, where in block.images:
+                raw.images.append(RawImage(len(raw.paras) - 1, name, blob, location=where, hint=_IMAGE_HINT))
         cases.append(build_case(raw, series=series_name, chapter=chapter_name, filename=filename))
 
     chapters = ()
     if chapter_name or intro:
         chapters = (ChapterInfo(series=series_name, name=chapter_name, intro=tuple(intro),
                                 order=chapter_order(chapter_name)),)
-    return ImportResult(cases=tuple(cases), chapters=chapters, series_title=found_series or series_name)
+    return ImportResult(cases=tuple(cases), chapters=chapters, series_title=found_series or series_name,
+                        warnings=tuple(warnings))

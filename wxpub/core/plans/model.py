@@ -23,8 +23,10 @@ ACCOUNT_TYPE_LABELS = {SUBSCRIPTION: "订阅号", SERVICE: "服务号"}
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_TITLE_TEMPLATE = "{chapter}篇丨{series}"
-# Placeholders a title template may use; anything else is a typo and rejected at load time.
-TITLE_FIELDS = ("series", "chapter", "n", "part")
+# Placeholders a title template may use: the article titles are made by the renderer from the same
+# template, so only its fields (``wxpub.core.render.titles.TITLE_FIELDS``); anything else (a typo, a
+# format spec, ``{n}`` which the renderer cannot fill) is rejected at load time.
+TITLE_FIELDS = ("series", "chapter", "part")
 
 ERROR = "error"
 WARNING = "warning"

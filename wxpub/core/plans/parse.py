@@ -8,13 +8,13 @@ runs them too and attaches the line of the offending key.
 from __future__ import annotations
 
 import re
-import string
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from wxpub.core.plans import yamlnodes as yn
+from wxpub.core.render.titles import template_problem
 from wxpub.core.plans.cron import CronSyntaxError, cron_trigger
 from wxpub.core.plans.validate import structural_issues
 from wxpub.core.plans.model import (ACCOUNT_TYPES, DEFAULT_TIMEZONE, DEFAULT_TITLE_TEMPLATE, ERROR, MASS_SEND,
@@ -207,15 +207,9 @@ def _title_template(reader: _Reader, node: yaml.Node) -> str | None:
     template = reader.text(node, "标题模板 title_template")
     if template is None:
         return None
-    try:
-        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
-    except ValueError:
-        reader.fail(node, f"标题模板“{template}”的花括号不成对")
-        return None
-    unknown = [name for name in names if name not in TITLE_FIELDS]
-    if unknown:
-        reader.fail(node, f"标题模板里的占位符“{{{unknown[0]}}}”未知，可用：" +
-                    "、".join(f"{{{f}}}" for f in TITLE_FIELDS))
+    problem = template_problem(template, TITLE_FIELDS)
+    if problem:
+        reader.fail(node, problem)
         return None
     return template or DEFAULT_TITLE_TEMPLATE
 

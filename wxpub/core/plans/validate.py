@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wxpub.core.plans.calendar import NONE, OFFICE, WEEKDAYS_ZH, package_last_year
 from wxpub.core.plans.cron import CronSyntaxError, cron_trigger
-from wxpub.core.plans.model import (is_day_based, ACCOUNT_TYPES, ERROR, MASS_SEND, MODES, SERVICE, SUBSCRIPTION, WARNING, Plan,
-                    PlanIssue, PlannedRelease)
+from wxpub.core.plans.model import (is_day_based, ACCOUNT_TYPES, ERROR, MASS_SEND, MODES, SERVICE, SUBSCRIPTION,
+                    TITLE_FIELDS, WARNING, Plan, PlanIssue, PlannedRelease)
+from wxpub.core.render.titles import template_problem
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MAX_GAP = timedelta(days=14)
@@ -39,6 +40,9 @@ def structural_issues(plan: Plan) -> list[PlanIssue]:
             cron_trigger(plan.cron, tz)
         except CronSyntaxError as exc:
             error("cron", str(exc))
+    problem = template_problem(plan.title_template, TITLE_FIELDS)
+    if problem:
+        error("title_template", problem)
     if plan.mode not in MODES:
         error("mode", f"发送方式“{plan.mode}”无效，可选 publish（发布）或 mass_send（群发）")
     if plan.account_type not in ACCOUNT_TYPES:

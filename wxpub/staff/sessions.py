@@ -1,0 +1,89 @@
+"""Signed-in sessions kept in the database, so that they can be ended on the server.
+
+The browser's cookie carries a random token (``secrets.token_urlsafe``); the table keeps only its
+SHA-256. A session is valid until ``expires_at`` (the login time plus ``WXPUB_SESSION_HOURS``; using
+it does not extend it) unless it was ended: logout ends that browser's session, and ``end_all`` (a
+password change or reset, a role change, disabling the account) ends every session of the user.
+
+These helpers only ``flush``; the use cases in ``wxpub.staff.login`` and ``wxpub.staff.users``
+commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from wxpub.models import StaffSession, User
+
+TOKEN_BYTES = 32
+KEEP_ENDED = timedelta(days=30)  # ended and expired rows are pruned at the user's next login
+
+
+def digest(token: str) -> str:
+    """What is stored for a token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start(session: Session, user: User, *, now: datetime, lifetime: timedelta, address: str) -> str:
+    """A new session for ``user``; returns the token for the cookie (flushes, does not commit)."""
+    session.execute(delete(StaffSession).where(
+        StaffSession.user_id == user.id,
+        or_(StaffSession.ended_at < now - KEEP_ENDED, StaffSession.expires_at < now - KEEP_ENDED)))
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    session.add(StaffSession(token_sha256=digest(token), user_id=user.id, created_at=now,
+                             expires_at=now + lifetime, address=(address or "")[:64]))
+    session.flush()
+    return token
+
+
+def resolve(session: Session, token: str | None, *, now: datetime, lifetime: timedelta) -> User | None:
+    """The active user whose session ``token`` is still valid at ``now``, else None.
+
+    Valid means: not ended, before its ``expires_at`` and within ``lifetime`` of its login (so a
+    shorter ``WXPUB_SESSION_HOURS`` applies to sessions already open too).
+    """
+    if not token:
+        return None
+    row = session.execute(select(StaffSession, User).join(User, User.id == StaffSession.user_id)
+                          .where(StaffSession.token_sha256 == digest(token))).first()
+    if row is None:
+        return None
+    staff_session, user = row
+    if staff_session.ended_at is not None or not user.active:
+        return None
+    if now >= staff_session.expires_at or now >= staff_session.created_at + lifetime:
+        return None
+    return user
+
+
+def end(session: Session, token: str, *, now: datetime, reason: str) -> User | None:
+    """End the session ``token`` belongs to; returns its user (None if it was not open)."""
+    row = session.scalar(select(StaffSession).where(StaffSession.token_sha256 == digest(token),
+                                                    StaffSession.ended_at.is_(None)))
+    if row is None:
+        return None
+    row.ended_at, row.end_reason = now, reason
+    session.flush()
+    return session.get(User, row.user_id)
+
+
+def end_all(session: Session, user: User, *, now: datetime, reason: str) -> int:
+    """End every open session of ``user``; returns how many were open."""
+    result = session.execute(update(StaffSession)
+                             .where(StaffSession.user_id == user.id, StaffSession.ended_at.is_(None),
+                                    StaffSession.expires_at > now)
+                             .values(ended_at=now, end_reason=reason))
+    session.flush()
+    return result.rowcount or 0
+
+
+def open_count(session: Session, user: User, *, now: datetime) -> int:
+    """How many sessions of ``user`` are open at ``now``."""
+    return len(session.scalars(select(StaffSession.id).where(
+        StaffSession.user_id == user.id, StaffSession.ended_at.is_(None),
+        StaffSession.expires_at > now)).all())

@@ -1,0 +1,217 @@
+"""Staff accounts in the browser (``/admin/users``), for admins only (others get the 403 page).
+
+Every change is a plain form (works without JavaScript): POST → the service in ``wxpub.staff.users``
+→ redirect → a flashed message. Destructive changes (disable, reset a password, change a role) need a
+ticked confirmation box, checked on the server too. The audit log records the logged-in admin and the
+request's address.
+
+* ``GET  /admin/users``                       the list: role, state, last login; locked addresses
+* ``GET|POST /admin/users/new``               create an account
+* ``GET  /admin/users/<name>``                one account and its forms
+* ``POST /admin/users/<name>/role|password|disable|enable|unlock``
+* ``POST /admin/addresses/unlock``            lift an address's lock
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from wxpub.core.errors import WxpubError
+from wxpub.models import ROLES
+from wxpub.staff import passwords, throttle, users
+from wxpub.web import db_session, runtime
+from wxpub.web.auth import client_address, login_manager
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+ROLE_CHOICES = [SelectChoice(role, f"{users.role_name(role)}（{role}）") for role in ROLES]
+CONFIRM = "请勾选确认框"
+
+
+class CreateForm(FlaskForm):
+    username = StringField("用户名", description="2–40 位字母、数字、汉字或 _ . -，登录时使用",
+                           validators=[DataRequired(message="请输入用户名"), Length(max=40)])
+    display_name = StringField("显示名称", description="如 张主任；不填则同用户名",
+                               validators=[Length(max=40, message="显示名称不能超过 40 个字")])
+    role = SelectField("角色", choices=ROLE_CHOICES, default="editor")
+    password = PasswordField("初始密码", description=passwords.RULES,
+                             validators=[DataRequired(message="请输入初始密码")])
+    confirm = PasswordField("再次输入密码", validators=[DataRequired(message="请再次输入密码"),
+                                                  EqualTo("password", message="两次输入的密码不一致")])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("新角色", choices=ROLE_CHOICES)
+    confirm = BooleanField("我确认更改角色（这位同事需要重新登录）", validators=[DataRequired(message=CONFIRM)])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField("新密码", description=passwords.RULES,
+                             validators=[DataRequired(message="请输入新密码")])
+    again = PasswordField("再次输入新密码", validators=[DataRequired(message="请再次输入新密码"),
+                                                  EqualTo("password", message="两次输入的密码不一致")])
+    confirm = BooleanField("我确认重置密码（这位同事的登录将全部退出，账号同时解锁）",
+                           validators=[DataRequired(message=CONFIRM)])
+
+
+class DisableForm(FlaskForm):
+    confirm = BooleanField("我确认停用这个账号（立即退出登录，之后不能再登录）",
+                           validators=[DataRequired(message=CONFIRM)])
+
+
+class PlainForm(FlaskForm):
+    """A button only (enable, unlock): nothing is lost by it."""
+
+
+class AddressForm(FlaskForm):
+    address = HiddenField("地址", validators=[DataRequired()])
+
+
+@bp.before_request
+def _admins_only():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not users.has_role(current_user, "admin"):
+        abort(403)
+    return None
+
+
+def _who() -> dict:
+    return {"actor": current_user.username, "now": runtime().clock.now(), "address": client_address()}
+
+
+@bp.get("/users")
+def user_list():
+    """Every account with its role and state, and the addresses locked now."""
+    now = runtime().clock.now()
+    session = db_session()
+    return render_template("admin/users.html", rows=users.listing(session, now=now),
+                           addresses=throttle.locks(session, now=now, kind=throttle.ADDRESS),
+                           address_form=AddressForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    """Create an account."""
+    form = CreateForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            row = users.create_user(db_session(), form.username.data, form.password.data,
+                                    form.role.data, display_name=form.display_name.data, **_who())
+        except WxpubError as refused:
+            error = refused.message
+        else:
+            flash(f"已创建账号 {row.username}（{row.display_name}，{users.role_name(row.role)}）。"
+                  "请把初始密码当面或电话告知本人。", "ok")
+            return redirect(url_for("admin.user_detail", username=row.username))
+    status = 400 if error or form.errors else 200
+    return render_template("admin/new.html", form=form, error=error), status
+
+
+# The forms of the account page by name; the name is also the form's prefix, which keeps the
+# fields' ids (and so their labels) apart.
+FORMS = {"role": RoleForm, "reset": ResetForm, "disable": DisableForm, "enable": PlainForm,
+         "unlock": PlainForm}
+
+
+def _form(name: str, **kwargs) -> FlaskForm:
+    return FORMS[name](prefix=name, **kwargs)
+
+
+def _detail(username: str, *, status: int = 200, error: str | None = None, **bound):
+    row = users.account(db_session(), username, now=runtime().clock.now())
+    forms = {f"{name}_form": _form(name, formdata=None) for name in FORMS}
+    forms["role_form"].role.data = row.role
+    forms.update({f"{name}_form": form for name, form in bound.items()})
+    return render_template("admin/user.html", row=row, error=error,
+                           is_self=row.username == current_user.username, **forms), status
+
+
+@bp.get("/users/<username>")
+def user_detail(username: str):
+    """One account: its state and the forms that change it."""
+    return _detail(username)
+
+
+def _act(username: str, name: str, form: FlaskForm, action, done: str):
+    """Validate ``form``, run ``action`` (a service call), then redirect with ``done`` flashed; on
+    a refusal show the account page again with the message."""
+    users.find(db_session(), username)  # 404 for an unknown account before anything else
+    if not form.validate_on_submit():
+        return _detail(username, status=400, **{name: form})
+    try:
+        action()
+    except WxpubError as refused:
+        return _detail(username, status=refused.http_status if refused.http_status < 500 else 400,
+                       error=refused.message, **{name: form})
+    flash(done, "ok")
+    return redirect(url_for("admin.user_detail", username=username))
+
+
+@bp.post("/users/<username>/role")
+def user_role(username: str):
+    """Change the role (ends the account's sessions)."""
+    form = _form("role")
+    return _act(username, "role", form,
+                lambda: users.set_role(db_session(), username, form.role.data, **_who()),
+                f"已把 {username} 的角色改为“{users.role_name(form.role.data)}”，这位同事需要重新登录。")
+
+
+@bp.post("/users/<username>/password")
+def user_password(username: str):
+    """Reset the password (ends the account's sessions and unlocks it)."""
+    form = _form("reset")
+    return _act(username, "reset", form,
+                lambda: users.reset_password(db_session(), username, form.password.data, **_who()),
+                f"已重置 {username} 的密码，其登录已全部退出。请把新密码当面或电话告知本人。")
+
+
+@bp.post("/users/<username>/disable")
+def user_disable(username: str):
+    """Disable the account (ends its sessions)."""
+    form = _form("disable")
+    return _act(username, "disable", form,
+                lambda: users.disable(db_session(), username, **_who()),
+                f"已停用账号 {username}，其登录已全部退出。")
+
+
+@bp.post("/users/<username>/enable")
+def user_enable(username: str):
+    """Enable the account again."""
+    form = _form("enable")
+    return _act(username, "enable", form,
+                lambda: users.enable(db_session(), username, **_who()), f"已启用账号 {username}。")
+
+
+@bp.post("/users/<username>/unlock")
+def user_unlock(username: str):
+    """Lift a lockout caused by wrong passwords."""
+    form = _form("unlock")
+    return _act(username, "unlock", form,
+                lambda: users.unlock(db_session(), username, **_who()),
+                f"已解锁账号 {username}，现在可以登录。")
+
+
+@bp.post("/addresses/unlock")
+def address_unlock():
+    """Lift the lock on an address."""
+    form = AddressForm()
+    if form.validate_on_submit():
+        try:
+            users.unlock_address(db_session(), form.address.data, **_who())
+        except WxpubError as refused:
+            flash(refused.message, "error")
+        else:
+            flash(f"已解锁地址 {form.address.data}。", "ok")
+    else:
+        flash("请求不完整，请刷新页面后再试。", "error")
+    return redirect(url_for("admin.user_list"))
+
+
+def init_app(app: Flask) -> None:
+    """Register the admin pages."""
+    app.register_blueprint(bp)

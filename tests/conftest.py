@@ -363,3 +363,18 @@ def webhook():
     yield f"http://127.0.0.1:{server.server_port}/hook", received
     server.shutdown()
     server.server_close()
+
+
+EDITOR_PASSWORD = "Zh4ngsan-2026!"
+
+
+@pytest.fixture
+def editor_client(app, runtime, clock):
+    """A test client logged in (through the real form) as the editor zhangsan."""
+    from auth_helpers import login as form_login
+    from wxpub.staff import users
+
+    with runtime.db.session() as s:
+        users.create_user(s, "zhangsan", EDITOR_PASSWORD, "editor", now=clock.now(), actor="测试")
+    client, _headers = form_login(app, "zhangsan", EDITOR_PASSWORD)
+    return client

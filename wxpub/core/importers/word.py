@@ -42,7 +42,7 @@ from wxpub.core.importers.errors import SourceError
 from wxpub.core.importers.headings import MAX_TITLE_CHARS, find_case_headings, heading_shape, parse_chapter_title
 from wxpub.core.importers.labels import join_label_cells, parse_label_line
 from wxpub.core.importers.page import chapter_order
-from wxpub.core.importers.safety import check_ole, check_size, check_xml_parts, open_zip
+from wxpub.core.importers.safety import open_office_package
 
 _R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
@@ -196,12 +196,7 @@ def _case_starts(blocks: list[_Block], filename: str) -> list[int]:
 def import_docx(data: bytes, filename: str, *, series: str | None = None,
                 chapter: str | None = None) -> ImportResult:
     """Import one or several cases from a .docx file (see the module docstring)."""
-    check_size(data, filename)
-    check_ole(data, filename)
-    archive = open_zip(data, filename, "Word 文档（.docx）")
-    if "word/document.xml" not in archive.namelist():
-        raise SourceError(filename, "", "这不是 Word 文档（缺少 word/document.xml）。", errors.CORRUPT)
-    check_xml_parts(archive, filename)
+    open_office_package(data, filename, name="Word 文档", suffix=".docx", main_part="word/document.xml")
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, SyntaxError) as exc:

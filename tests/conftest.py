@@ -378,3 +378,10 @@ def editor_client(app, runtime, clock):
         users.create_user(s, "zhangsan", EDITOR_PASSWORD, "editor", now=clock.now(), actor="测试")
     client, _headers = form_login(app, "zhangsan", EDITOR_PASSWORD)
     return client
+
+
+@pytest.fixture
+def sample_series(runtime):
+    """The 2023 series with its four standard chapters, created as staff would before importing."""
+    from library_helpers import make_series
+    return make_series(runtime)

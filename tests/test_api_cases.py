@@ -16,7 +16,7 @@ SAMPLE = Path(__file__).resolve().parent / "fixtures" / "import" / "binhai-2023-
 
 
 @pytest.fixture
-def logged_in(app, session, clock):
+def logged_in(app, session, clock, sample_series):
     users.create_user(session, "editor", "correct-horse-9", "editor", now=clock.now(), actor="测试")
     library.apply_import(session, [sources.load(sources.Unit(str(SAMPLE), SAMPLE))], now=clock.now())
     return login(app, "editor", "correct-horse-9")
@@ -38,12 +38,13 @@ def test_select_score_and_order_through_the_api(logged_in):
     assert missing.status_code == 404 and missing.get_json()["error"] == "not_found"
     detail = client.get(f"/api/v1/cases/{first}").get_json()
     assert detail["versions"][0]["version"] == 1
-    reordered = client.post("/api/v1/chapters/1/order", json={"case_ids": [cases[3]["id"]]}, headers=headers)
+    chapter_id = client.get("/api/v1/cases?chapter=人文环境").get_json()["cases"][0].get("chapter_id", 4)
+    reordered = client.post(f"/api/v1/chapters/{chapter_id}/order", json={"case_ids": [cases[3]["id"]]}, headers=headers)
     assert reordered.status_code == 200
     assert reordered.get_json()["cases"][0]["id"] == cases[3]["id"]
 
 
-def test_a_reviewer_may_read_but_not_change_the_library(app, session, clock):
+def test_a_reviewer_may_read_but_not_change_the_library(app, session, clock, sample_series):
     users.create_user(session, "reviewer", "correct-horse-9", "reviewer", now=clock.now(), actor="测试")
     library.apply_import(session, [sources.load(sources.Unit(str(SAMPLE), SAMPLE))], now=clock.now())
     client, headers = login(app, "reviewer", "correct-horse-9")

@@ -174,13 +174,15 @@ def test_wording_error_names_the_right_form():
 ])
 def test_lexicon_rules_negative(text):
     msg = render_chapter(chapter_with(lead=(text,)))
-    case_findings = [f for f in lint_message(msg) if f.location.case == 1]
+    # the sample's own points use half-width commas ("punct.halfwidth" warnings): not at issue here
+    case_findings = [f for f in lint_message(msg)
+                     if f.location.case == 1 and f.rule != "punct.halfwidth"]
     assert case_findings == []
 
 
 def test_secret_marker_reported_once_as_blocking():
     msg = render_chapter(chapter_with(lead=("秘密★1年",)))
-    hits = [f for f in lint_message(msg) if f.location.case == 1]
+    hits = [f for f in lint_message(msg) if f.location.case == 1 and f.rule != "punct.halfwidth"]
     assert {f.severity for f in hits} == {"blocking"}
 
 

@@ -31,7 +31,7 @@ def hostile_page(tmp_path: Path) -> Path:
     return path
 
 
-def test_render_writes_manifest_and_html_that_are_safe_and_deterministic(wxpub, tmp_path):
+def test_render_writes_manifest_and_html_that_are_safe_and_deterministic(wxpub, tmp_path, sample_series):
     assert wxpub("import", str(hostile_page(tmp_path))).exit_code == 0
     first = wxpub("render", "--chapter", "人文环境", "--out", str(tmp_path / "a"))
     assert first.exit_code == 0, first.output
@@ -57,7 +57,7 @@ def test_render_writes_manifest_and_html_that_are_safe_and_deterministic(wxpub, 
     assert (tmp_path / "a" / article["file"]).read_bytes() == (tmp_path / "b" / article["file"]).read_bytes()
 
 
-def test_an_edit_makes_a_new_version(wxpub, runtime, tmp_path):
+def test_an_edit_makes_a_new_version(wxpub, runtime, tmp_path, sample_series):
     page = tmp_path / "page.txt"
     page.write_text(SAMPLE_PAGE.read_text(encoding="utf-8"), encoding="utf-8")
     wxpub("import", str(page))
@@ -73,7 +73,7 @@ def test_an_edit_makes_a_new_version(wxpub, runtime, tmp_path):
         assert versions[0].sha256 != versions[1].sha256
 
 
-def test_lint_flags_planted_errors_and_passes_a_clean_chapter(wxpub, tmp_path):
+def test_lint_flags_planted_errors_and_passes_a_clean_chapter(wxpub, tmp_path, sample_series):
     wxpub("import", str(SAMPLE_PAGE))
     clean = wxpub("lint", "--chapter", "人文环境", "--json")
     assert clean.exit_code == 0, clean.output
@@ -96,7 +96,7 @@ def test_lint_flags_planted_errors_and_passes_a_clean_chapter(wxpub, tmp_path):
     assert "中华人民共合国" in texts and "攻府" in texts and "绝密" in texts
 
 
-def test_unknown_chapter_and_theme_are_clear_errors(wxpub, tmp_path):
+def test_unknown_chapter_and_theme_are_clear_errors(wxpub, tmp_path, sample_series):
     wxpub("import", str(SAMPLE_PAGE))
     missing = wxpub("render", "--chapter", "外星环境", "--out", str(tmp_path / "x"))
     assert missing.exit_code == 2 and "外星环境" in missing.stderr
@@ -105,7 +105,7 @@ def test_unknown_chapter_and_theme_are_clear_errors(wxpub, tmp_path):
     assert not (tmp_path / "y" / "manifest.json").exists()
 
 
-def test_a_series_cover_is_used_for_the_articles(wxpub, tmp_path):
+def test_a_series_cover_is_used_for_the_articles(wxpub, tmp_path, sample_series):
     import io
 
     from PIL import Image

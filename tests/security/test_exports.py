@@ -35,7 +35,9 @@ def formulas(xlsx: bytes) -> list[str]:
     return [name for name, xml in sheets.items() if b"<f>" in xml or b"<f " in xml]
 
 
-def test_library_export_keeps_a_hostile_series_name_as_text(cli, editor_client):
+def test_library_export_keeps_a_hostile_series_name_as_text(cli, editor_client, runtime):
+    from library_helpers import make_series
+    make_series(runtime, LEAK, ["人文环境"])
     assert cli("import", str(SAMPLE_PAGE), "--series", LEAK).exit_code == 0
 
     xlsx = editor_client.get("/dashboard/export/library.xlsx")

@@ -92,11 +92,18 @@ def assert_no_traceback(result) -> None:
     assert "Traceback" not in result.output and "Error:" not in result.output
 
 
+@pytest.fixture
+def test_series(runtime):
+    """The series the Word tests import into (created first, as staff would)."""
+    from library_helpers import make_series as make_library_series
+    return make_library_series(runtime, "测试系列", ["市场环境"])
+
+
 # --- 1. a Word picture that is really SVG / HTML ------------------------------------------------
 
 @pytest.mark.parametrize("payload,declared", [(SVG, "image/svg+xml"), (HTML, "text/html"),
                                               (SVG, "image/png")])
-def test_word_picture_that_is_not_an_image_is_refused(cli, runtime, tmp_path, payload, declared):
+def test_word_picture_that_is_not_an_image_is_refused(cli, runtime, tmp_path, payload, declared, test_series):
     source = tmp_path / "案例.docx"
     source.write_bytes(hostile_word(payload, declared))
     result = cli("import", str(source), "--series", "测试系列", "--chapter", "市场环境")
@@ -107,7 +114,7 @@ def test_word_picture_that_is_not_an_image_is_refused(cli, runtime, tmp_path, pa
     assert count(runtime, Case) == 0 and count(runtime, MediaFile) == 0
 
 
-def test_word_picture_keeps_the_type_its_bytes_prove(cli, runtime, tmp_path):
+def test_word_picture_keeps_the_type_its_bytes_prove(cli, runtime, tmp_path, test_series):
     # A JPEG saved under image1.png and declared image/png: taken, as what it really is.
     source = tmp_path / "案例.docx"
     source.write_bytes(hostile_word(jpeg_bytes(), "image/png"))
@@ -145,7 +152,7 @@ def linked_word() -> bytes:
     return rezip(word_with_picture(), edit)
 
 
-def test_linked_word_picture_is_imported_with_a_warning(cli, runtime, tmp_path):
+def test_linked_word_picture_is_imported_with_a_warning(cli, runtime, tmp_path, test_series):
     source = tmp_path / "链接图片.docx"
     source.write_bytes(linked_word())
     result = cli("import", str(source), "--series", "测试系列", "--chapter", "市场环境")
@@ -171,7 +178,7 @@ def make_series(folder: Path) -> Path:
     return folder
 
 
-def test_symlinked_image_pointing_outside_the_series_is_refused(cli, runtime, tmp_path):
+def test_symlinked_image_pointing_outside_the_series_is_refused(cli, runtime, tmp_path, sample_series):
     series = make_series(tmp_path / "series")
     outside = tmp_path / "elsewhere" / "secret.png"
     outside.parent.mkdir()
@@ -260,7 +267,7 @@ def inline_sheet_with(doctype: bytes, reference: bytes) -> bytes:
     return rezip(workbook(), lambda name, data: sheet if name == "xl/worksheets/sheet1.xml" else data)
 
 
-def test_truncated_worksheet_is_a_clean_error_and_keep_going_goes_on(cli, runtime, tmp_path):
+def test_truncated_worksheet_is_a_clean_error_and_keep_going_goes_on(cli, runtime, tmp_path, sample_series):
     bad = tmp_path / "案例表.xlsx"
     bad.write_bytes(truncated_sheet())
     good = tmp_path / "good.txt"
@@ -365,7 +372,7 @@ def test_symlinked_folder_pointing_outside_the_series_is_named(cli, runtime, tmp
     assert count(runtime, MediaFile) == 0
 
 
-def test_a_folder_import_does_not_follow_a_link_out_of_the_folder(cli, runtime, tmp_path):
+def test_a_folder_import_does_not_follow_a_link_out_of_the_folder(cli, runtime, tmp_path, sample_series):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(SAMPLE_PAGE, inbox / "page.txt")

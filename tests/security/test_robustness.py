@@ -32,7 +32,7 @@ JUST_OVER = str(2 ** 31)   # the first id an INTEGER primary key (PostgreSQL: 32
 
 
 @pytest.fixture
-def editor(app, session, clock):
+def editor(app, session, clock, sample_series):
     """A logged-in editor (client, CSRF headers) and the five sample cases of 人文环境."""
     users.create_user(session, "zhangsan", PASSWORD, "editor", now=clock.now(), actor="测试")
     library.apply_import(session, [sources.load(sources.Unit(str(SAMPLE), SAMPLE))], now=clock.now())

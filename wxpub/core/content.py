@@ -150,6 +150,8 @@ class ImportResult:
     chapters: tuple[ChapterInfo, ...] = ()
     series_title: str = ""
     warnings: tuple[SourceWarning, ...] = ()
+    # A series folder (``series.yaml``) defines its series and chapters: importing it may create them.
+    defines_series: bool = False
 
 
 @dataclass(frozen=True)

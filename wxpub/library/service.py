@@ -10,7 +10,7 @@ changes nothing; different content adds a version and keeps the history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ class CaseOutcome:
     action: str  # created | updated | unchanged
     case_id: int | None = None
     version: int | None = None
+    previous: dict | None = None  # the content it replaced (``updated``)
 
 
 @dataclass
@@ -52,12 +53,19 @@ def case_key(case: c.CaseContent) -> str:
 
 def apply_import(session: Session, results: list[c.ImportResult], *, now: datetime,
                  actor: str = "system", dry_run: bool = False) -> ImportReport:
-    """Store every case of ``results``; commit once at the end, or roll back when ``dry_run``."""
+    """Store every case of ``results``; commit once at the end, or roll back when ``dry_run``.
+
+    Every case must go to a series and chapter that exist (or that its series folder defines):
+    otherwise ``ValidationError`` lists every such problem and nothing is stored."""
+    problems = check_targets(session, results)
+    if problems:
+        raise ValidationError("\n".join(message for _, message in problems))
     report = ImportReport(dry_run=dry_run)
     try:
         for result in results:
             for info in result.chapters:
-                _chapter(session, info.series, info.name, intro=info.intro, order=info.order)
+                _chapter(session, info.series, info.name, intro=info.intro, order=info.order,
+                         defined=result.defines_series)
             for case in result.cases:
                 report.outcomes.append(_store_case(session, case, now=now))
         changed = [o for o in report.outcomes if o.action != "unchanged"]
@@ -76,24 +84,63 @@ def apply_import(session: Session, results: list[c.ImportResult], *, now: dateti
     return report
 
 
-def _series(session: Session, name: str) -> Series:
+def check_targets(session: Session, results: list[c.ImportResult]) -> list[tuple[int, str]]:
+    """Every case whose series or chapter does not exist (and is not defined by its own series
+    folder): ``(index of the result, Chinese message naming the file and the choices)``, one per
+    file and chapter."""
+    from wxpub.library.series import resolve_target
+
+    defined: dict[str, set[str]] = {}
+    for result in results:
+        if result.defines_series:
+            for info in result.chapters:
+                defined.setdefault(info.series, set()).add(info.name)
+            for case in result.cases:
+                defined.setdefault(case.series, set()).add(case.chapter)
+    problems, seen = [], set()
+    for index, result in enumerate(results):
+        for case in result.cases:
+            key = (index, case.series, case.chapter)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                resolve_target(session, file=case.source.file or "导入的文件", series=case.series,
+                               chapter=case.chapter, defined=defined)
+            except ValidationError as error:
+                problems.append((index, str(error)))
+    return problems
+
+
+def _series(session: Session, name: str, *, defined: bool) -> Series:
     series = session.scalar(select(Series).where(Series.name == name))
     if series is None:
+        if not defined:  # check_targets refused this already; never create a series by accident
+            raise ValidationError(f"没有系列“{name}”，请先新建系列")
         series = Series(name=name)
         session.add(series)
         session.flush()
     return series
 
 
-def _chapter(session: Session, series_name: str, name: str, *, intro=(), order=None) -> Chapter:
+def _only_open_series(session: Session) -> str:
+    names = list(session.scalars(select(Series.name).where(Series.is_open.is_(True))))
+    return names[0] if len(names) == 1 else ""
+
+
+def _chapter(session: Session, series_name: str, name: str, *, intro=(), order=None,
+             defined: bool = False) -> Chapter:
+    series_name = series_name or _only_open_series(session)
     if not series_name:
         raise ValidationError(f"案例“{name}”缺少所属系列，请指定导入到哪个系列")
     if not name:
         raise ValidationError(f"系列“{series_name}”下有案例缺少篇章，请指定导入到哪个篇章")
-    series = _series(session, series_name)
+    series = _series(session, series_name, defined=defined)
     chapter = session.scalar(select(Chapter).where(Chapter.series_id == series.id,
                                                    Chapter.name == name))
     if chapter is None:
+        if not defined:
+            raise ValidationError(f"系列“{series_name}”没有篇章“{name}”，请先新建篇章")
         if order is None:
             order = (c.STANDARD_CHAPTERS.index(name) + 1 if name in c.STANDARD_CHAPTERS
                      else 100 + len(series.chapters))
@@ -103,13 +150,17 @@ def _chapter(session: Session, series_name: str, name: str, *, intro=(), order=N
     else:
         if intro and list(intro) != chapter.intro:
             chapter.intro = list(intro)
-        if order is not None and chapter.position != order:
+        if defined and order is not None and chapter.position != order:
             chapter.position = order
     return chapter
 
 
 def _store_case(session: Session, case: c.CaseContent, *, now: datetime) -> CaseOutcome:
-    chapter = _chapter(session, case.series, case.chapter)
+    if not case.series:  # a file naming no series goes to the only open one (check_targets)
+        case = replace(case, series=_only_open_series(session))
+    # check_targets has already refused every target that neither exists nor is defined by its
+    # own series folder, so whatever is still missing here is a defined one.
+    chapter = _chapter(session, case.series, case.chapter, defined=True)
     key = case_key(case)
     row = session.scalar(select(Case).where(Case.chapter_id == chapter.id, Case.key == key))
     digest = case.content_hash
@@ -121,6 +172,7 @@ def _store_case(session: Session, case: c.CaseContent, *, now: datetime) -> Case
             session.add(MediaFile(sha256=image.sha256, content_type=image.content_type,
                                   size=len(image.data), data=image.data, created_at=now))
     action = "updated"
+    previous = row.current_version.content if row is not None and row.current_version else None
     if row is None:
         action = "created"
         position = session.scalar(select(func.max(Case.position)).where(
@@ -139,7 +191,7 @@ def _store_case(session: Session, case: c.CaseContent, *, now: datetime) -> Case
     row.current_version_id = version.id
     row.current_version = version
     row.title, row.unit, row.number, row.updated_at = case.title, case.unit, case.number, now
-    return CaseOutcome(case, action, row.id, number)
+    return CaseOutcome(case, action, row.id, number, previous)
 
 
 # --- curation -------------------------------------------------------------------------------------
@@ -259,6 +311,7 @@ def case_summary(row: Case) -> dict:
     return {
         "id": row.id, "number": row.number, "title": row.title, "chapter": row.chapter.name,
         "series": row.chapter.series.name, "unit": row.unit, "status": row.status,
+        "chapter_id": row.chapter_id, "series_id": row.chapter.series_id,
         "position": row.position, "score": row.score,
         "version": row.current_version.version if row.current_version else None,
         "content_hash": row.current_version.content_hash if row.current_version else None,

@@ -1,8 +1,9 @@
 """SQLAlchemy 2.0 typed models, one module per area; import them from here."""
 
 from wxpub.models.base import Base, UTCDateTime, utcnow
-from wxpub.models.library import Case, CaseVersion, Chapter, MediaFile, Series
-from wxpub.models.people import (ROLES, Alert, AuditEntry, LoginThrottle, OutboxMessage,
+from wxpub.models.library import (Case, CaseVersion, Chapter, ImportBatch, ImportBatchFile, MediaFile,
+                                  Series)
+from wxpub.models.people import (ROLES, Alert, AuditEntry, LoginThrottle, Notice, OutboxMessage,
                                  StaffSession, User)
 from wxpub.models.publishing import (AccessToken, Account, Approval, Article, CallbackEvent, Message,
                                     MessageVersion, PublishAttempt, Release, ReleaseTransition,
@@ -11,10 +12,10 @@ from wxpub.models.stats import StatArticle, StatArticleDaily, StatBizDaily, Stat
 
 __all__ = [
     "Base", "UTCDateTime", "utcnow",
-    "Series", "Chapter", "Case", "CaseVersion", "MediaFile",
+    "Series", "Chapter", "Case", "CaseVersion", "MediaFile", "ImportBatch", "ImportBatchFile",
     "Account", "Message", "MessageVersion", "Article", "Release", "Approval", "PublishAttempt",
     "ReleaseTransition",
     "UploadedMedia", "AccessToken", "CallbackEvent",
     "StatArticle", "StatArticleDaily", "StatBizDaily", "StatPull",
-    "User", "StaffSession", "LoginThrottle", "AuditEntry", "Alert", "OutboxMessage", "ROLES",
+    "User", "StaffSession", "LoginThrottle", "AuditEntry", "Alert", "OutboxMessage", "Notice", "ROLES",
 ]

@@ -17,6 +17,10 @@ class Series(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     cover_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The series' introduction: the default intro of a chapter that has none of its own.
+    intro: Mapped[list] = mapped_column(default=list)
+    # Open series take imports; a closed one (a finished year) is kept but not offered any more.
+    is_open: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     chapters: Mapped[list["Chapter"]] = relationship(back_populates="series",
                                                      order_by="Chapter.position")
@@ -32,6 +36,9 @@ class Chapter(Base):
     name: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(default=0)
     intro: Mapped[list] = mapped_column(default=list)
+    # How the composer lays the chapter out (title template, theme, cover, footer): see
+    # ``wxpub.editorial.settings``; empty means the defaults.
+    settings: Mapped[dict] = mapped_column(default=dict)
     series: Mapped[Series] = relationship(back_populates="chapters")
     cases: Mapped[list["Case"]] = relationship(back_populates="chapter", order_by="Case.position")
 
@@ -90,6 +97,35 @@ class MediaFile(Base):
     size: Mapped[int]
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImportBatch(Base):
+    """Uploaded files waiting between the dry run and 确认导入, so that exactly what was previewed
+    is applied (``plan_digest``: the dry run's outcome; a different outcome at confirm is refused)."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    series: Mapped[str] = mapped_column(String(200), default="")
+    chapter: Mapped[str] = mapped_column(String(100), default="")
+    plan_digest: Mapped[str] = mapped_column(String(64), default="")
+    applied_at: Mapped[datetime | None]
+    files: Mapped[list["ImportBatchFile"]] = relationship(order_by="ImportBatchFile.position",
+                                                          cascade="all, delete-orphan")
+
+
+class ImportBatchFile(Base):
+    """One uploaded file of an ``ImportBatch`` (bytes as uploaded)."""
+
+    __tablename__ = "import_batch_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"),
+                                          index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(300))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 Index("ix_cases_chapter_position", Case.chapter_id, Case.position)

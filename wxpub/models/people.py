@@ -110,3 +110,18 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     gave_up_at: Mapped[datetime | None]
+
+
+class Notice(Base):
+    """A message for one member of staff, shown on their pages until read (e.g. "the content you
+    approved was changed")."""
+
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), ForeignKey("users.username", ondelete="CASCADE"),
+                                          index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(50))
+    message: Mapped[str] = mapped_column(String(500))
+    link: Mapped[str] = mapped_column(String(300), default="")
+    read_at: Mapped[datetime | None]

@@ -17,7 +17,8 @@ def init_app(app: Flask) -> None:
     _init_limits_and_converters(app)  # first: the converters must exist before any rule uses them
     errors.init_app(app)
     app.register_blueprint(health.bp)
-    for name in ("auth", "api", "callback", "dashboard", "preview", "admin"):
+    for name in ("auth", "api", "callback", "dashboard", "preview", "admin", "desk", "series_pages",
+                 "library_pages", "importing", "editor", "composer", "notices"):
         module = _optional(name)
         if module is not None:
             module.init_app(app)

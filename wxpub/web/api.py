@@ -7,39 +7,15 @@ from flask import Blueprint, Flask, jsonify, request
 from wxpub.library import service as library
 from wxpub.staff.users import ROLE_NAMES, has_role
 from wxpub.core.errors import ValidationError
-from wxpub.web import MAX_ID, db_session, runtime
+from wxpub.web import MAX_ID, api_common, db_session, runtime
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def _actor() -> str:
-    from flask_login import current_user
-    return getattr(current_user, "username", None) or "api"
-
-
-def _body() -> dict:
-    """The request's JSON object; a body that is not one (or nests too deeply for the parser:
-    ``RecursionError``) is a 400, not a 500."""
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:
-        raise ValidationError("请求体的 JSON 嵌套层数太多") from None
-    if not isinstance(data, dict):
-        raise ValidationError("请求体应为 JSON 对象")
-    return data
 
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
 
-
-def _positive_arg(name: str, default: int, *, most: int | None = None) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
-        raise ValidationError(f"参数 {name} 应为正整数，而不是 {raw!r}")
-    return min(int(raw), most) if most else int(raw)
+_actor, _body, _positive_arg = api_common.actor, api_common.body, api_common.positive_arg
 
 
 def list_cases():
@@ -122,8 +98,27 @@ def _require_login():
     return None
 
 
-for _rule, _view, _methods in ROUTES:
-    bp.add_url_rule(_rule, _view.__name__, _view, methods=_methods)
+# The other API modules (each a ROUTES table of its own; a module not there yet is skipped).
+EXTENSIONS = ("api_series", "api_imports", "api_editor", "api_compose")
+
+
+def _extension_routes() -> list:
+    import importlib
+    routes = []
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(f"wxpub.web.{name}")
+        except ModuleNotFoundError as error:
+            if error.name == f"wxpub.web.{name}":
+                continue
+            raise
+        routes.extend(module.ROUTES)
+    return routes
+
+
+for _rule, _view, _methods in ROUTES + _extension_routes():
+    bp.add_url_rule(_rule, f"{_view.__module__.rsplit('.', 1)[-1]}_{_view.__name__}", _view,
+                    methods=_methods)
 
 
 def init_app(app: Flask) -> None:

@@ -230,4 +230,5 @@ def import_tree(files: Mapping[str, bytes], *, series: str | None = None) -> Imp
     order = {info.name: info.order or 99 for info in chapters.values()}
     cases.sort(key=lambda c: (order.get(c.chapter, 99), c.number or 0, c.source.file))
     ordered = tuple(sorted(chapters.values(), key=lambda c: (c.order or 99, c.name)))
-    return ImportResult(cases=tuple(cases), chapters=ordered, series_title=series_title)
+    return ImportResult(cases=tuple(cases), chapters=ordered, series_title=series_title,
+                        defines_series=True)

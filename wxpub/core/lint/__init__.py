@@ -14,6 +14,7 @@ from __future__ import annotations
 from wxpub.core.lint.findings import BLOCKING, WARNING, Finding, Location
 from wxpub.core.lint.html_rules import check_html
 from wxpub.core.lint.lexicon import Lexicon, LexiconError, load_lexicon, parse_lexicon
+from wxpub.core.lint.punctuation import check_punctuation
 from wxpub.core.lint.rules import check_limits, check_sections, check_text
 from wxpub.core.render.model import MAX_ARTICLES, RenderedArticle, RenderedMessage
 
@@ -23,10 +24,14 @@ def _article_findings(article: RenderedArticle, lexicon: Lexicon) -> list[Findin
     out = check_limits(article)
     out += check_html(article.html, i)
     out += check_text(article.title, Location(i, field="title"), lexicon)
+    out += check_punctuation(article.title, Location(i, field="title"))
     out += check_text(article.digest, Location(i, field="digest"), lexicon)
+    out += check_punctuation(article.digest, Location(i, field="digest"))
     out += check_text(article.author, Location(i, field="author"), lexicon)
     for block in article.blocks:
-        out += check_text(block.text, Location(i, block.case, block.paragraph), lexicon)
+        where = Location(i, block.case, block.paragraph)
+        out += check_text(block.text, where, lexicon)
+        out += check_punctuation(block.text, where)
     return out
 
 

@@ -26,7 +26,7 @@ def _json(result) -> dict:
     return json.loads(result.stdout)
 
 
-def test_sample_page_imports_with_the_json_contract(wxpub):
+def test_sample_page_imports_with_the_json_contract(wxpub, sample_series):
     data = _json(wxpub("import", str(SAMPLE_PAGE), "--json"))
     assert {"cases", "created", "updated", "unchanged"} <= set(data)
     assert data["created"] == 5 and data["updated"] == 0 and data["unchanged"] == 0
@@ -42,7 +42,7 @@ def test_sample_page_imports_with_the_json_contract(wxpub):
         assert chrome not in every_text
 
 
-def test_reimport_changes_nothing_and_an_edit_adds_a_version(wxpub, runtime, tmp_path):
+def test_reimport_changes_nothing_and_an_edit_adds_a_version(wxpub, runtime, tmp_path, sample_series):
     source = tmp_path / "page.txt"
     shutil.copy(SAMPLE_PAGE, source)
     _json(wxpub("import", str(source), "--json"))
@@ -74,7 +74,7 @@ def test_articles_folder_imports_a_whole_series(wxpub):
     assert not any("联系人" in p for c in data["cases"] for p in c["paragraphs"] + c["points"])
 
 
-def test_a_bad_file_stops_the_whole_batch(wxpub, runtime, tmp_path):
+def test_a_bad_file_stops_the_whole_batch(wxpub, runtime, tmp_path, sample_series):
     good = tmp_path / "good.txt"
     shutil.copy(SAMPLE_PAGE, good)
     bad = tmp_path / "broken.docx"
@@ -99,7 +99,7 @@ def test_missing_path_is_named(wxpub, tmp_path):
     assert result.exit_code == 2 and "nope.docx" in result.stderr
 
 
-def test_curation_commands(wxpub, runtime):
+def test_curation_commands(wxpub, runtime, sample_series):
     _json(wxpub("import", str(SAMPLE_PAGE), "--json"))
     cases = _json(wxpub("case", "list", "--json"))["cases"]
     ids = [c["id"] for c in cases]

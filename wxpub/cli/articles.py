@@ -55,16 +55,17 @@ def _title_template(_ctx, _param, value: str) -> str:
     return value
 
 
-@click.command()
-@click.option("--chapter", required=True, help="篇章名称，如 人文环境")
-@click.option("--series", help="系列名称（多个系列有同名篇章时必填）")
-@click.option("--theme", default="政务红", show_default=True,
+@click.command(short_help="把篇章排版为微信文章（HTML、手机预览页、manifest.json）。")
+@click.option("--chapter", required=True, metavar="篇章名", help="篇章名称，如 人文环境")
+@click.option("--series", metavar="系列名", help="系列名称（多个系列有同名篇章时必填）")
+@click.option("--theme", default="政务红", show_default=True, metavar="主题",
               help="排版主题：" + "、".join(t for t in list_themes()))
 @click.option("--title-template", default="{chapter}篇丨{series}", show_default=True, callback=_title_template,
+              metavar="模板",
               help="文章标题模板，可用占位符：" + "、".join(f"{{{f}}}" for f in TITLE_FIELDS))
-@click.option("--author", default="", help="作者（不超过 16 字）")
-@click.option("--source", default=compose.DEFAULT_SOURCE, show_default=True, help="文末来源")
-@click.option("--editor", "editors", multiple=True, help="文末编辑（可多次）")
+@click.option("--author", default="", metavar="作者", help="作者（不超过 16 字）")
+@click.option("--source", default=compose.DEFAULT_SOURCE, show_default=True, metavar="来源", help="文末来源")
+@click.option("--editor", "editors", multiple=True, metavar="姓名", help="文末编辑（可多次）")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="输出目录")
 @as_option()
 def render(chapter, series, theme, title_template, author, source, editors, out_dir, as_user):
@@ -113,16 +114,18 @@ def render(chapter, series, theme, title_template, author, source, editors, out_
         click.echo(f"注意：有 {blocking} 个阻断问题，修改前不能审批（详见 manifest.json 或 wxpub lint）。", err=True)
 
 
-@click.command()
-@click.option("--chapter", help="检查一个篇章（按当前案例库排版后检查，不保存）")
-@click.option("--series", help="系列名称")
-@click.option("--theme", default="政务红", show_default=True)
+@click.command(short_help="检查文章：微信限制、敏感词、涉密标识、个人信息等（有阻断问题时退出码为 1）。")
+@click.option("--chapter", metavar="篇章名", help="检查一个篇章（按当前案例库排版后检查，不保存）")
+@click.option("--series", metavar="系列名", help="系列名称（多个系列有同名篇章时必填）")
+@click.option("--theme", default="政务红", show_default=True, metavar="主题",
+              help="检查篇章时使用的排版主题：" + "、".join(t for t in list_themes()))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
-@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False), metavar="[HTML文件]...")
 def lint(chapter, series, theme, as_json, files):
     """检查文章：微信限制、禁用标签、外链、敏感词、涉密标识、个人信息、严重表述错误。
 
-    有阻断问题时退出码为 1。
+    检查 --chapter 指定的篇章，或列出的 HTML 文件（如 wxpub render 写出的 article-1.html），
+    也可以两者都给。有阻断问题时退出码为 1。
     """
     from wxpub.core.lint.files import lint_html_file
     from wxpub.core.render import render_installments

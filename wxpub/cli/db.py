@@ -19,7 +19,8 @@ def db() -> None:
 
 
 @db.command()
-@click.option("--revision", default="head", show_default=True, help="目标版本")
+@click.option("--revision", default="head", show_default=True, metavar="版本",
+              help="目标版本（head 为最新）")
 def upgrade(revision: str) -> None:
     """把数据库结构升级到最新（空库则新建全部表）。"""
     rt = get_runtime(check_schema=False)

@@ -14,10 +14,12 @@ def register(group: click.Group) -> None:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", "web_port", default=8000, show_default=True, type=int, help="网页端口（被占用时自动换）")
-@click.option("--sandbox-port", default=8930, show_default=True, type=int, help="沙箱端口（被占用时自动换）")
-@click.option("--gap", default=5, show_default=True, type=click.IntRange(1, 600), help="篇章之间相隔的秒数")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="地址",
+              help="网页和沙箱的监听地址")
+@click.option("--port", "web_port", default=8000, show_default=True, type=int, metavar="端口", help="网页端口（被占用时自动换）")
+@click.option("--sandbox-port", default=8930, show_default=True, type=int, metavar="端口", help="沙箱端口（被占用时自动换）")
+@click.option("--gap", default=5, show_default=True, type=click.IntRange(1, 600), metavar="秒数",
+              help="篇章之间相隔的秒数")
 @click.option("--once", is_flag=True, help="演示完成后退出（不持续提供网页服务）")
 def demo(host, web_port, sandbox_port, gap, once):
     """完整演示：沙箱、导入、排版、审批、按计划发布、拉取统计、工作台。"""

@@ -31,9 +31,12 @@ def plan() -> None:
 
 
 @plan.command("show")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False), metavar="计划文件")
 def plan_show(file: str) -> None:
-    """显示计划排出的发布日历和检查结果（有错误时退出码为 1）。"""
+    """显示计划排出的发布日历和检查结果（有错误时退出码为 1）。
+
+    计划文件：schedules/ 下的 YAML 文件，如 schedules/2026-spring.yaml。
+    """
     rt = get_runtime()
     with rt.db.session() as session:
         loaded = release_plans.load(session, Path(file), now=rt.clock.now())
@@ -44,10 +47,13 @@ def plan_show(file: str) -> None:
 
 
 @plan.command("apply")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False), metavar="计划文件")
 @as_option()
 def plan_apply(file: str, as_user: str | None) -> None:
-    """把计划落实为发布记录（可重复执行；已发布的不会变动）。"""
+    """把计划落实为发布记录（可重复执行；已发布的不会变动）。
+
+    计划文件：schedules/ 下的 YAML 文件；计划有错误时什么都不改，退出码为 2。
+    """
     rt = get_runtime()
     with rt.db.session() as session:
         who = actor(session, as_user)
@@ -103,13 +109,16 @@ def release_list(as_json: bool) -> None:
             _print_table(session, rt.settings.tz)
 
 
-@release.command("approve")
-@click.argument("release_ids", nargs=-1, type=int)
+@release.command("approve", short_help="审批发布的当前内容版本。")
+@click.argument("release_ids", nargs=-1, type=int, metavar="[发布编号]...")
 @click.option("--all", "approve_all", is_flag=True, help="审批所有待审批的发布")
 @as_option("--by", required=True,
            help="以哪位审批人的账号审批：须为已启用、角色为“终审”或“管理员”的账号（--by 与 --as 相同）")
 def release_approve(release_ids, approve_all: bool, as_user: str) -> None:
-    """以审批人的账号审批发布的当前内容版本（审批只对这一版本有效，内容一改即作废）。"""
+    """以审批人的账号审批发布的当前内容版本（审批只对这一版本有效，内容一改即作废）。
+
+    发布编号：一个或多个，见 wxpub release list；或用 --all 审批所有待审批的发布。
+    """
     rt = get_runtime()
     with rt.db.session() as session:
         if approve_all:
@@ -126,10 +135,13 @@ def release_approve(release_ids, approve_all: bool, as_user: str) -> None:
 
 
 @release.command("cancel")
-@click.argument("release_id", type=int)
+@click.argument("release_id", type=int, metavar="发布编号")
 @as_option("--by")
 def release_cancel(release_id: int, as_user: str | None) -> None:
-    """取消尚未提交微信的发布。"""
+    """取消尚未提交微信的发布。
+
+    发布编号：见 wxpub release list。
+    """
     rt = get_runtime()
     with rt.db.session() as session:
         r = actions.cancel(session, release_id, by=actor(session, as_user), now=rt.clock.now())
@@ -137,21 +149,27 @@ def release_cancel(release_id: int, as_user: str | None) -> None:
 
 
 @release.command("retry")
-@click.argument("release_id", type=int)
+@click.argument("release_id", type=int, metavar="发布编号")
 @as_option("--by")
 def release_retry(release_id: int, as_user: str | None) -> None:
-    """立即重新发布“已暂停”或“失败”的发布。"""
+    """立即重新发布“已暂停”或“失败”的发布。
+
+    发布编号：见 wxpub release list。
+    """
     rt = get_runtime()
     with rt.db.session() as session:
         r = actions.retry(session, release_id, by=actor(session, as_user), now=rt.clock.now())
         click.echo(f"发布 {r.id} 将立即重新发布（调度进程会在几秒内处理）")
 
 
-@release.command("show")
-@click.argument("release_id", type=int)
+@release.command("show", short_help="显示一次发布的详情。")
+@click.argument("release_id", type=int, metavar="发布编号")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 def release_show(release_id: int, as_json: bool) -> None:
-    """显示一次发布的详情：审批、每一步的记录、微信对草稿的改动（回读比对）。"""
+    """显示一次发布的详情：审批、每一步的记录、微信对草稿的改动（回读比对）。
+
+    发布编号：见 wxpub release list。
+    """
     from wxpub.models import Approval, PublishAttempt
 
     rt = get_runtime()

@@ -16,7 +16,8 @@ def register(group: click.Group) -> None:
 
 @click.command()
 @click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
+              help="日志级别：DEBUG 调试、INFO 一般、WARNING 警告、ERROR 错误")
 def scheduler(log_level: str) -> None:
     """运行定时发布调度进程（每个部署只运行一个；Ctrl-C 或 SIGTERM 停止）。"""
     from wxpub.worker import scheduler as sched

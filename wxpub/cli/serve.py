@@ -17,8 +17,8 @@ def register(group: click.Group) -> None:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
-@click.option("--port", default=8000, show_default=True, type=int, help="端口")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="地址", help="监听地址")
+@click.option("--port", default=8000, show_default=True, type=int, metavar="端口", help="端口")
 def serve(host: str, port: int) -> None:
     """启动网页服务（工作台、接口、微信回调）。"""
     from werkzeug.serving import run_simple

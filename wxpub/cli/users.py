@@ -40,10 +40,12 @@ def read_password(prompt: str = "密码") -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-@user.command("create", help=f"新建账号；密码在提示时输入，或从标准输入读取一行。密码规则：{passwords.RULES}。")
-@click.argument("name")
+@user.command("create", short_help="新建账号。",
+              help=f"新建账号；密码在提示时输入，或从标准输入读取一行。密码规则：{passwords.RULES}。\n\n"
+                   "用户名：登录用的名字，如 zhangsan。")
+@click.argument("name", metavar="用户名")
 @click.option("--role", type=click.Choice(ROLES), required=True, help=ROLE_HELP)
-@click.option("--display-name", default="", help="显示名称（如 张主任；默认同用户名）")
+@click.option("--display-name", default="", metavar="显示名称", help="显示名称（如 张主任；默认同用户名）")
 @as_option(help=AS_ADMIN)
 def create(name: str, role: str, display_name: str, as_user: str | None) -> None:
     password = read_password()
@@ -71,7 +73,7 @@ def list_users(as_json: bool) -> None:
              "open_sessions": r.open_sessions} for r in rows]}, ensure_ascii=False))
         return
     if not rows:
-        click.echo("还没有账号。用 wxpub user create NAME --role admin 新建第一个管理员。")
+        click.echo("还没有账号。用 wxpub user create 用户名 --role admin 新建第一个管理员。")
         return
     for r in rows:
         state = r.state
@@ -82,7 +84,7 @@ def list_users(as_json: bool) -> None:
 
 
 @user.command("disable")
-@click.argument("name")
+@click.argument("name", metavar="用户名")
 @as_option(help=AS_ADMIN)
 def disable(name: str, as_user: str | None) -> None:
     """停用账号：不能再登录，已登录的会话立即失效。"""
@@ -93,7 +95,7 @@ def disable(name: str, as_user: str | None) -> None:
 
 
 @user.command("enable")
-@click.argument("name")
+@click.argument("name", metavar="用户名")
 @as_option(help=AS_ADMIN)
 def enable(name: str, as_user: str | None) -> None:
     """重新启用已停用的账号。"""
@@ -104,8 +106,9 @@ def enable(name: str, as_user: str | None) -> None:
 
 
 @user.command("reset-password", help="重置密码（新密码在提示时输入，或从标准输入读取一行）；"
-              f"账号同时解锁，已登录的会话失效。密码规则：{passwords.RULES}。")
-@click.argument("name")
+              f"账号同时解锁，已登录的会话失效。密码规则：{passwords.RULES}。",
+              short_help="重置密码（账号同时解锁）。")
+@click.argument("name", metavar="用户名")
 @as_option(help=AS_ADMIN)
 def reset_password(name: str, as_user: str | None) -> None:
     password = read_password("新密码")
@@ -116,9 +119,9 @@ def reset_password(name: str, as_user: str | None) -> None:
     click.echo(f"已重置 {row.username} 的密码，其登录已全部失效，请把新密码当面或电话告知本人")
 
 
-@user.command("set-role")
-@click.argument("name")
-@click.argument("role", type=click.Choice(ROLES))
+@user.command("set-role", short_help="更改角色。")
+@click.argument("name", metavar="用户名")
+@click.argument("role", type=click.Choice(ROLES), metavar="角色")
 @as_option(help=AS_ADMIN)
 def set_role(name: str, role: str, as_user: str | None) -> None:
     """更改角色（editor 编辑、reviewer 复审、approver 终审、admin 管理员）；已登录的会话失效。"""
@@ -128,12 +131,12 @@ def set_role(name: str, role: str, as_user: str | None) -> None:
     click.echo(f"账号 {row.username} 的角色已改为“{users.role_name(row.role)}”，需重新登录")
 
 
-@user.command("unlock")
-@click.argument("name", required=False)
-@click.option("--address", help="解锁一个网络地址（来自该地址的登录失败次数过多时）")
+@user.command("unlock", short_help="解除因登录失败次数过多造成的锁定。")
+@click.argument("name", required=False, metavar="[用户名]")
+@click.option("--address", metavar="地址", help="解锁一个网络地址（来自该地址的登录失败次数过多时）")
 @as_option(help=AS_ADMIN)
 def unlock(name: str | None, address: str | None, as_user: str | None) -> None:
-    """解除因登录失败次数过多造成的锁定：wxpub user unlock NAME，或 --address 地址。"""
+    """解除因登录失败次数过多造成的锁定：wxpub user unlock 用户名，或 --address 地址。"""
     if bool(name) == bool(address):
         raise click.UsageError("请指定一个用户名，或用 --address 指定一个地址（二选一）")
     rt = get_runtime()

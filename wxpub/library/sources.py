@@ -3,7 +3,10 @@
 A folder holding a ``series.yaml`` is a content-as-files series (``articles/README.md``) and is imported
 as a whole; a single Markdown case inside such a folder is imported with its series, chapter and the
 images beside it. Everything else is imported file by file. Sizes are checked before reading, so an
-oversized file is refused without loading it.
+oversized file is refused without loading it. A file named on its own must be of a type that can
+be imported (``SUPPORTED``): a .pdf, .doc, .pptx, .zip, .jpg … is refused before anything is read,
+with a message naming it and the supported types (``unsupported``; ``check_supported`` for a caller
+holding one uploaded file).
 
 A file found inside a folder (a series folder, or a folder named on the command line) must really be
 inside it: a symbolic link that leads out of the folder (to /etc/…, another department's files, …) is
@@ -13,13 +16,17 @@ refused with an error naming it, so that importing a folder can never read what 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from wxpub.core.content import ImportResult
 from wxpub.core.errors import ValidationError
 from wxpub.core.importers import MAX_FILE_BYTES, SourceError, errors, import_bytes, import_tree
 
 SUPPORTED = (".md", ".markdown", ".docx", ".xlsx", ".txt", ".html", ".htm")
+SUPPORTED_SHOWN = ".docx .xlsx .md .txt .html"  # what staff are told (.markdown and .htm are read too)
+#: old or other office formats: the program that can save them as one we read
+SAVE_AS = {".doc": ("Word", ".docx"), ".xls": ("Excel", ".xlsx"), ".wps": ("WPS 文字", ".docx"),
+           ".et": ("WPS 表格", ".xlsx"), ".rtf": ("Word", ".docx"), ".csv": ("Excel", ".xlsx")}
 SKIPPED_NAMES = {"readme.md"}
 
 
@@ -33,13 +40,41 @@ class Unit:
     folder: Path | None = None  # the folder it was found in, which it must not lead out of
 
 
+def unsupported(filename: str) -> str | None:
+    """Why a file of this name cannot be imported, in Chinese (``None`` when its type is supported)."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix in SUPPORTED:
+        return None
+    what = f" {suffix} 文件" if suffix else "没有扩展名的文件"
+    reason = f"不支持导入{what}（支持的类型：{SUPPORTED_SHOWN}）。"
+    if suffix in SAVE_AS:
+        program, target = SAVE_AS[suffix]
+        reason += f"请在 {program} 中打开，“另存为” {target} 格式后再导入。"
+    return reason
+
+
+def check_supported(filename: str) -> None:
+    """A ``SourceError`` (code ``unsupported``) naming ``filename`` when its type cannot be imported."""
+    reason = unsupported(filename)
+    if reason:
+        raise SourceError(filename, "", reason, errors.UNSUPPORTED)
+
+
 def discover(paths) -> list[Unit]:
-    """Expand the command-line paths into import units, in a stable order."""
+    """Expand the command-line paths into import units, in a stable order.
+
+    A missing path, or a file named on its own whose type is not supported, is a ``ValidationError``
+    (naming every such file) before anything is read, so nothing of the batch is imported."""
     units: list[Unit] = []
+    refused = []
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise ValidationError(f"找不到文件或目录：{raw}")
+        reason = unsupported(path.name) if path.is_file() else None
+        if reason:
+            refused.append(f"{raw}：{reason}")
+            continue
         if path.is_file():
             root = _series_root(path)
             units.append(Unit(str(path), path, root if path.suffix.lower() in (".md", ".markdown") else None))
@@ -51,6 +86,9 @@ def discover(paths) -> list[Unit]:
                     and file.name.lower() not in SKIPPED_NAMES
                     and not any(root in file.parents for root in roots)):
                 units.append(Unit(str(file), file, folder=path))
+    if refused:
+        batch = "本批次未导入任何内容。" if len(paths) > 1 else ""
+        raise ValidationError("\n".join(refused) + ("\n" if len(refused) > 1 else "") + batch)
     return units
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wxpub.core.release_states import STATE_NAMES, State
-from wxpub.models import Approval, Case, CaseVersion, MessageVersion, Notice, Release
+from wxpub.models import Approval, Case, Notice, Release
 
 # Releases that are still to go out: a change under them matters.
 WAITING = (State.PLANNED, State.APPROVED, State.HELD, State.FAILED)
@@ -28,22 +28,16 @@ def releases_carrying(session: Session, case: Case) -> list[Release]:
     return list(rows)
 
 
-def _approved_content_differs(session: Session, release: Release, case: Case) -> bool:
-    """True unless the release's approved message version carries this very content of ``case``
-    (e.g. a revert to what was approved) or does not carry ``case`` at all (a case the chapter
-    article leaves out: rejected, or not among the selected ones)."""
+def _approved_content_differs(session: Session, release: Release) -> bool:
+    """True when what the release's approved version was rendered from is no longer the
+    chapter's content — the very test the publisher applies before sending
+    (``compose.content_drifted``), so a notice goes out exactly when the release will need a new
+    approval (an edit of a case the article leaves out, e.g. a rejected one, needs none)."""
+    from wxpub.editorial.compose import content_drifted
+
     if release.approved_version_id is None:
         return True
-    version = session.get(MessageVersion, release.approved_version_id)
-    ids = list(version.case_version_ids or []) if version is not None else []
-    if not ids:
-        return True  # nothing recorded of what it carries: assume it carries the case
-    hashes = set(session.scalars(select(CaseVersion.content_hash).where(
-        CaseVersion.id.in_(ids), CaseVersion.case_id == case.id)))
-    if not hashes:
-        return False
-    current = case.current_version
-    return current is None or current.content_hash not in hashes
+    return content_drifted(session, release)
 
 
 def describe(release: Release, tz) -> str:
@@ -66,14 +60,14 @@ def notify_change(session: Session, case: Case, *, actor: str, now: datetime, tz
     releases = releases_carrying(session, case)
     notified: dict[str, str] = {}
     for release in releases:
-        if not _approved_content_differs(session, release, case):
+        if not _approved_content_differs(session, release):
             continue
         approvers = dict(session.execute(
             select(Approval.approver_username, Approval.approved_by).where(
                 Approval.release_id == release.id, Approval.voided_at.is_(None),
                 Approval.approver_username.is_not(None))).all())
         message = (f"案例《{case.title}》已被 {actor} {what}，它所在的{describe(release, tz)}"
-                   "审批的是修改前的内容：请重新排版并重新审批，否则到计划时间不会发布")
+                   "审批的是修改前的内容：请重新排版并重新审批，否则到计划时间不会发布。")
         for username in sorted(approvers):
             session.add(Notice(username=username, created_at=now, kind="content_changed",
                                message=message[:500], link=f"/library/cases/{case.id}"))

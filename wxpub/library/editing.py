@@ -11,7 +11,7 @@ a change under a planned or approved release notifies its approvers at once (``d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -40,6 +40,17 @@ class Saved:
     version: CaseVersion
     created: bool
     releases: list
+    notified: list = dataclass_field(default_factory=list)  # approvers told, as shown to staff
+
+
+class FieldInvalid(ValidationError):
+    """A field that cannot be accepted; ``field`` is its path ("main_title", "lead.2",
+    "points.3", "contact", "images.1.caption"), numbered as submitted, so a form can show the
+    message beside the very input."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
 
 
 def split_title(title: str) -> tuple[str, str]:
@@ -48,30 +59,31 @@ def split_title(title: str) -> tuple[str, str]:
     return main, sub.strip()
 
 
-def _text(value, what: str, limit: int, *, required: bool = False) -> str:
+def _text(value, what: str, limit: int, *, required: bool = False, field: str = "") -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValidationError(f"{what}应为文字")
+        raise FieldInvalid(f"{what}应为文字", field)
     text = " ".join(value.split())
     if required and not text:
-        raise ValidationError(f"{what}不能为空")
+        raise FieldInvalid(f"{what}不能为空", field)
     if len(text) > limit:
-        raise ValidationError(f"{what}最多 {limit} 个字，现有 {len(text)} 个字")
+        raise FieldInvalid(f"{what}最多 {limit} 个字，现有 {len(text)} 个字", field)
     return text
 
 
-def _paragraphs(value, what: str) -> list[str]:
+def _paragraphs(value, name: str, what: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
         value = value.splitlines()
     if not isinstance(value, (list, tuple)):
-        raise ValidationError(f"{what}应为段落列表")
-    out = [_text(p, f"{what}第 {i} 段", MAX_PARAGRAPH) for i, p in enumerate(value, start=1)]
+        raise FieldInvalid(f"{what}应为段落列表", name)
+    out = [_text(p, f"{what}第 {i} 段", MAX_PARAGRAPH, field=f"{name}.{i}")
+           for i, p in enumerate(value, start=1)]
     out = [p for p in out if p]
     if len(out) > MAX_PARAGRAPHS:
-        raise ValidationError(f"{what}最多 {MAX_PARAGRAPHS} 段")
+        raise FieldInvalid(f"{what}最多 {MAX_PARAGRAPHS} 段，现有 {len(out)} 段", name)
     return out
 
 
@@ -81,25 +93,26 @@ def _points(value) -> list[dict]:
     if value is None:
         return []
     if not isinstance(value, (list, tuple)):
-        raise ValidationError("要点应为列表")
+        raise FieldInvalid("要点应为列表", "points")
     out = []
     for i, point in enumerate(value, start=1):
+        path = f"points.{i}"
         if isinstance(point, str):
-            text = _text(point, f"要点{i}", MAX_PARAGRAPH)
+            text = _text(point, f"要点{i}", MAX_PARAGRAPH, field=path)
             if text:
                 split = split_lead(text)
                 out.append({"lead": split.lead, "rest": split.rest})
             continue
         if not isinstance(point, dict) or set(point) - {"lead", "rest"}:
-            raise ValidationError(f"要点{i}应有“引领句”（lead）和“正文”（rest）")
-        lead = _text(point.get("lead"), f"要点{i}的引领句", MAX_PARAGRAPH)
-        rest = _text(point.get("rest"), f"要点{i}的正文", MAX_PARAGRAPH)
+            raise FieldInvalid(f"要点{i}应有“引领句”（lead）和“正文”（rest）", path)
+        lead = _text(point.get("lead"), f"要点{i}的引领句", MAX_PARAGRAPH, field=f"{path}.lead")
+        rest = _text(point.get("rest"), f"要点{i}的正文", MAX_PARAGRAPH, field=f"{path}.rest")
         if rest and not lead:
-            raise ValidationError(f"要点{i}缺少引领句（加粗的开头一句）")
+            raise FieldInvalid(f"要点{i}缺少引领句（加粗的开头一句）", f"{path}.lead")
         if lead:
             out.append({"lead": lead, "rest": rest})
     if len(out) > MAX_PARAGRAPHS:
-        raise ValidationError(f"要点最多 {MAX_PARAGRAPHS} 条")
+        raise FieldInvalid(f"要点最多 {MAX_PARAGRAPHS} 条，现有 {len(out)} 条", "points")
     return out
 
 
@@ -108,8 +121,9 @@ def _contact(value) -> dict:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                               for k, v in value.items()):
-        raise ValidationError("联系方式应为“名称：内容”的对应表")
-    return {_text(k, "联系方式名称", 20, required=True): _text(v, f"联系方式“{k}”", 100)
+        raise FieldInvalid("联系方式应为“名称：内容”的对应表", "contact")
+    return {_text(k, "联系方式名称", 20, required=True, field="contact"):
+            _text(v, f"联系方式“{k}”", 100, field="contact")
             for k, v in value.items() if (v or "").strip()}
 
 
@@ -118,14 +132,14 @@ def _images(value, current: list[dict]) -> list[dict]:
     if value is None:
         return current
     if not isinstance(value, (list, tuple)):
-        raise ValidationError("图片应为列表")
+        raise FieldInvalid("图片应为列表", "images")
     known = {image["sha256"]: image for image in current}
     out = []
     for i, image in enumerate(value, start=1):
         if not isinstance(image, dict) or image.get("sha256") not in known:
-            raise ValidationError(f"第 {i} 张图片不是这个案例的图片")
+            raise FieldInvalid(f"第 {i} 张图片不是这个案例的图片", f"images.{i}")
         caption = _text(image.get("caption", known[image["sha256"]].get("caption", "")),
-                        f"图片{i}说明", MAX_CAPTION)
+                        f"图片{i}说明", MAX_CAPTION, field=f"images.{i}.caption")
         out.append({**known[image["sha256"]], "caption": caption})
     return out
 
@@ -137,26 +151,31 @@ def build_content(current: dict, fields: dict) -> dict:
         raise ValidationError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
     content = dict(current)
     if "main_title" in fields or "subtitle" in fields:
-        main = _text(fields.get("main_title"), "主标题", MAX_TITLE, required=True)
-        sub = _text(fields.get("subtitle"), "副标题", MAX_TITLE)
+        main = _text(fields.get("main_title"), "主标题", MAX_TITLE, required=True,
+                     field="main_title")
+        if " " in main:
+            raise FieldInvalid("主标题中不能有空格（标题里的第一个空格用来分开主标题和副标题）",
+                               "main_title")
+        sub = _text(fields.get("subtitle"), "副标题", MAX_TITLE, field="subtitle")
         content["title"] = f"{main} {sub}".strip()
     elif "title" in fields:
-        content["title"] = _text(fields["title"], "标题", MAX_TITLE * 2, required=True)
+        content["title"] = _text(fields["title"], "标题", MAX_TITLE * 2, required=True,
+                                 field="title")
     if len(content["title"]) > MAX_TITLE * 2:
-        raise ValidationError(f"标题最多 {MAX_TITLE * 2} 个字")
+        raise FieldInvalid(f"标题最多 {MAX_TITLE * 2} 个字", "title")
     if "unit" in fields:
-        content["unit"] = _text(fields["unit"], "报送单位", MAX_UNIT)
+        content["unit"] = _text(fields["unit"], "报送单位", MAX_UNIT, field="unit")
     if "contact" in fields:
         content["contact"] = dict(sorted(_contact(fields["contact"]).items()))
     for name, what in (("lead", "导语"), ("closing", "结尾")):
         if name in fields:
-            content[name] = _paragraphs(fields[name], what)
+            content[name] = _paragraphs(fields[name], name, what)
     if "points" in fields:
         content["points"] = _points(fields["points"])
     if "images" in fields:
         content["images"] = _images(fields["images"], list(current.get("images", [])))
     if not (content.get("lead") or content.get("points") or content.get("closing")):
-        raise ValidationError("正文不能为空：导语、要点、结尾至少要有一段")
+        raise FieldInvalid("正文不能为空：导语、要点、结尾至少要有一段", "lead")
     return content
 
 
@@ -184,8 +203,8 @@ def _store(session: Session, row: Case, content: dict, *, action: str, detail: d
     row.title, row.unit, row.updated_at = content["title"], content.get("unit", ""), now
     session.add(AuditEntry(at=now, actor=actor, action=action, object_type="case",
                            object_id=str(row.id), detail={"version": number, **detail}))
-    releases = drift.flag_change(session, row, actor=actor, now=now, tz=tz, what=what)
-    return Saved(row, version, True, releases)
+    releases, notified = drift.notify_change(session, row, actor=actor, now=now, tz=tz, what=what)
+    return Saved(row, version, True, releases, notified)
 
 
 def _commit(session: Session, work) -> Saved:

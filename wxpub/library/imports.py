@@ -3,8 +3,10 @@
 ``stage`` keeps the uploaded bytes in an ``ImportBatch``; ``plan`` reads them with the same importers
 as ``wxpub import`` and tells, per file and per case, 新增 / 更新 (with the changes) / 未变 and every
 error with its row, paragraph or line; ``confirm`` applies the files that had no error, in one
-transaction, and only when the outcome is still the one the dry run showed (``plan_digest``): if the
-library changed in between, the staff see the new dry run instead of an import they did not review.
+transaction, and only when the outcome is still the one the dry run showed (the digest of the plan
+the page showed, posted back): if the library changed in between, the staff see the new dry run
+instead of an import they did not review. ``ImportBatch.plan_digest`` is the outcome at upload time
+(``changed_since_upload``); ``applied`` reads back what a confirmed batch did (its audit entry).
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import PurePath
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from wxpub.core.content import ImportResult, SourceWarning
 from wxpub.core.errors import Conflict, NotFound, ValidationError
 from wxpub.core.importers import MAX_FILE_BYTES, SourceError, import_bytes
 from wxpub.library import service
+from wxpub.library.series import resolve_target
 from wxpub.models import AuditEntry, ImportBatch, ImportBatchFile
 
 MAX_FILES = 50
@@ -84,6 +87,10 @@ def check_type(name: str) -> None:
                       "unsupported_type")
 
 
+def _size(size: int) -> str:
+    return f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{round(size / 1024)} KB"
+
+
 def _check_files(files: list[tuple[str, bytes]]) -> None:
     if not files:
         raise ValidationError("请选择要导入的文件")
@@ -91,18 +98,23 @@ def _check_files(files: list[tuple[str, bytes]]) -> None:
         raise ValidationError(f"一次最多导入 {MAX_FILES} 个文件，这次选了 {len(files)} 个，请分批导入")
     total = sum(len(data) for _, data in files)
     if total > MAX_BATCH_BYTES:
-        raise ValidationError(f"这批文件共 {total / 1048576:.1f} MB，一次最多 "
-                              f"{MAX_BATCH_BYTES // 1048576} MB，请分批导入")
+        raise ValidationError(f"这批文件共 {_size(total)}，一次最多 {_size(MAX_BATCH_BYTES)}，"
+                              "请分批导入")
     for name, _ in files:
         if not name or len(name) > 300:
             raise ValidationError("文件名为空或过长（最多 300 个字符）")
+
+
+def _base_name(name: str) -> str:
+    """The file's own name without any folder a browser or client sent with it (/ or \\)."""
+    return PurePath(name.replace("\\", "/")).name or name
 
 
 def stage(session: Session, files: list[tuple[str, bytes]], *, series: str = "", chapter: str = "",
           actor: str, now: datetime) -> ImportBatch:
     """Keep an upload for its dry run and confirmation; commits. Batches older than a day go."""
     _check_files(files)
-    files = [(PurePath(name).name or name, data) for name, data in files]
+    files = [(_base_name(name), data) for name, data in files]
     series, chapter = (series or "").strip(), (chapter or "").strip()
     digest = plan(session, files, series=series, chapter=chapter).digest  # rolls its dry run back
     session.execute(delete(ImportBatch).where(ImportBatch.created_at < now - KEEP_BATCHES))
@@ -137,17 +149,32 @@ def _read(name: str, data: bytes, series: str, chapter: str) -> ImportResult:
     return import_bytes(data, name, series=series or None, chapter=chapter or None)
 
 
-def _error(name: str, error: Exception) -> dict:
-    if isinstance(error, SourceError):
-        return {"file": name, "location": error.location, "message": error.message,
-                "code": error.code}
-    return {"file": name, "location": "", "message": str(error), "code": "target"}
+def _error(name: str, error: SourceError) -> dict:
+    return {"file": name, "location": error.location, "message": error.message, "code": error.code}
+
+
+def _target_errors(session: Session, name: str, result: ImportResult) -> list[dict]:
+    """Where the file's cases would go but cannot (no such series or chapter): one error per
+    series and chapter, at the first case going there, with the choices and the nearest one."""
+    errors, seen = [], set()
+    for case in result.cases:
+        if (case.series, case.chapter) in seen:
+            continue
+        seen.add((case.series, case.chapter))
+        try:
+            resolve_target(session, file=name, series=case.series, chapter=case.chapter)
+        except ValidationError as error:
+            others = sum(1 for c in result.cases if (c.series, c.chapter) == (case.series, case.chapter))
+            where = case.source.position + (f"等 {others} 个案例" if others > 1 else "")
+            errors.append({"file": name, "location": where, "message": str(error),
+                           "code": "target"})
+    return errors
 
 
 def plan(session: Session, files: list[tuple[str, bytes]], *, series: str = "",
          chapter: str = "") -> BatchPlan:
     """The dry run: read every file, check where its cases go, and simulate the import of the
-    files without errors (nothing is written)."""
+    files without errors (nothing is written; a created case has no id yet)."""
     plans, results = [], []
     for name, data in files:
         file_plan = FilePlan(name=name, size=len(data))
@@ -158,8 +185,7 @@ def plan(session: Session, files: list[tuple[str, bytes]], *, series: str = "",
             file_plan.errors.append(_error(name, error))
             continue
         file_plan.warnings = list(result.warnings)
-        for _, message in service.check_targets(session, [result]):
-            file_plan.errors.append(_error(name, ValidationError(message)))
+        file_plan.errors = _target_errors(session, name, result)
         if file_plan.ok:
             results.append((file_plan, result))
     if results:
@@ -168,11 +194,13 @@ def plan(session: Session, files: list[tuple[str, bytes]], *, series: str = "",
         outcomes = iter(report.outcomes)
         for file_plan, result in results:
             file_plan.outcomes = [next(outcomes) for _ in result.cases]
+        for outcome in report.outcomes:
+            if outcome.action == "created":  # the id of a rolled-back row means nothing
+                outcome.case_id = None
     return BatchPlan(files=plans, digest=_digest(plans))
 
 
 def _epoch() -> datetime:
-    from datetime import timezone
     return datetime(2000, 1, 1, tzinfo=timezone.utc)  # a dry run writes nothing: no real time
 
 
@@ -188,26 +216,35 @@ def plan_batch(session: Session, batch: ImportBatch) -> BatchPlan:
     return plan(session, _files(batch), series=batch.series, chapter=batch.chapter)
 
 
+def changed_since_upload(batch: ImportBatch, current: BatchPlan) -> bool:
+    """True when the library changed since the upload so that its dry run is not the same."""
+    return current.digest != batch.plan_digest
+
+
 def confirm(session: Session, token: str, *, digest: str, actor: str, now: datetime) -> BatchPlan:
-    """确认导入: apply the staged upload's error-free files exactly as its dry run showed; one
-    transaction. Refused when the batch was applied already or the outcome changed since."""
+    """确认导入: apply the staged upload's error-free files exactly as the dry run that was shown
+    (``digest``) said; one transaction. Refused (``Conflict``) when the batch was applied already
+    or when the outcome is no longer that one (then the batch keeps the new plan's digest)."""
     batch = get_batch(session, token, actor=actor)
     if batch.applied_at is not None:
-        raise Conflict("这批文件已经导入过了")
-    current = plan_batch(session, batch)
-    if digest != batch.plan_digest or current.digest != batch.plan_digest:
+        raise Conflict("这批文件已经导入过了，不会重复导入")
+    current = plan_batch(session, batch)  # rolls back: nothing of this transaction is written yet
+    if digest != current.digest:
         batch.plan_digest = current.digest
         session.commit()
-        raise Conflict("预览之后案例库有了变化，导入结果会与刚才看到的不同。请查看新的预览后再确认")
+        raise Conflict("预览之后案例库有了变化，导入结果会与刚才看到的不同。请查看下面新的预览后再确认")
     good = [(name, data) for (name, data), p in zip(_files(batch), current.files) if p.ok]
     if not good:
-        raise ValidationError("没有可以导入的文件（每个文件都有错误）")
+        raise ValidationError("没有可以导入的文件（每个文件都有错误），请修改后重新上传")
     results = [_read(name, data, batch.series, batch.chapter) for name, data in good]
-    batch.applied_at = now
+    claimed = session.execute(update(ImportBatch).where(ImportBatch.id == batch.id,
+                                                        ImportBatch.applied_at.is_(None))
+                              .values(applied_at=now))
+    if claimed.rowcount != 1:  # another confirm of the same batch got there first
+        session.rollback()
+        raise Conflict("这批文件已经导入过了，不会重复导入")
     session.add(AuditEntry(at=now, actor=actor, action="import.upload", object_type="import_batch",
-                           object_id=str(batch.id),
-                           detail={"files": [name for name, _ in good],
-                                   "skipped": [p.name for p in current.files if not p.ok]}))
+                           object_id=str(batch.id), detail=_record(current)))
     report = service.apply_import(session, results, now=now, actor=actor)  # commits it all
     outcomes = iter(report.outcomes)
     for file_plan, result in zip([p for p in current.files if p.ok], results):
@@ -216,11 +253,35 @@ def confirm(session: Session, token: str, *, digest: str, actor: str, now: datet
     return current
 
 
+def _record(result: BatchPlan) -> dict:
+    """What a confirmed upload does, per file, for its audit entry and the result page."""
+    return {"files": [{"name": f.name, "size": f.size, "errors": f.errors if not f.ok else [],
+                       "cases": [{"title": o.case.title, "series": o.case.series,
+                                  "chapter": o.case.chapter, "number": o.case.number,
+                                  "action": o.action} for o in f.outcomes]}
+                      for f in result.files],
+            "created": result.count("created"), "updated": result.count("updated"),
+            "unchanged": result.count("unchanged"),
+            "skipped": [f.name for f in result.files if not f.ok]}
+
+
+def applied(session: Session, batch: ImportBatch) -> dict | None:
+    """What a confirmed batch did (``_record``'s shape), or None when it was not confirmed."""
+    if batch.applied_at is None:
+        return None
+    entry = session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "import.upload", AuditEntry.object_type == "import_batch",
+        AuditEntry.object_id == str(batch.id)).order_by(AuditEntry.id.desc()).limit(1))
+    return dict(entry.detail) if entry is not None else {"files": [], "skipped": []}
+
+
 def import_now(session: Session, files: list[tuple[str, bytes]], *, series: str = "",
                chapter: str = "", dry_run: bool = False, actor: str, now: datetime) -> BatchPlan:
     """The API's one-step import: the dry run, or (``dry_run`` false) the import of every file —
     refused as a whole, with every error, when any file has one (as ``wxpub import``)."""
     _check_files(files)
+    files = [(_base_name(name), data) for name, data in files]
+    series, chapter = (series or "").strip(), (chapter or "").strip()
     result = plan(session, files, series=series, chapter=chapter)
     if dry_run or result.errors:
         return result

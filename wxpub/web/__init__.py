@@ -80,7 +80,7 @@ def upload_limit(max_bytes: int):
 
     ``@bp.post("/import") @upload_limit(50 * 1024 * 1024)``: the limit is applied before anything
     reads the body (CSRF's form parsing included); every other route keeps the app-wide limit
-    (``WXPUB_MAX_REQUEST_BYTES``). No route needs it yet."""
+    (``WXPUB_MAX_REQUEST_BYTES``): the upload of ``/library/import`` and ``/api/v1/imports``."""
     def mark(view):
         view.upload_limit = int(max_bytes)
         return view

@@ -132,7 +132,8 @@ def _is_csrf_error(error: HTTPException) -> bool:
 
 
 def _too_large_message(app: Flask, message: str) -> str:
-    limit = app.config.get("MAX_CONTENT_LENGTH")
+    # The limit of this request: an upload route's own (``wxpub.web.upload_limit``) or the app's.
+    limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH")
     if not limit:
         return message
     if limit >= 1024 * 1024:

@@ -18,7 +18,7 @@ from wxpub.core import content as c
 from wxpub.library import service as library
 from wxpub.core.errors import NotFound, ValidationError
 from wxpub.core.lint import lint_message, load_lexicon
-from wxpub.core.release_states import State
+from wxpub.core.release_states import FROZEN, State
 from wxpub.models import (Approval, Article, AuditEntry, Case, Chapter, MediaFile, Message,
                      MessageVersion, Release, Series)
 from wxpub.releases import transitions
@@ -27,21 +27,34 @@ from wxpub.core.render import RenderedMessage, RenderFooter, render_installments
 DEFAULT_SOURCE = "滨海新区营商环境办"
 
 
+#: Where an article's cover comes from: the series' cover (generated when it has none), the
+#: chapter's own uploaded image (``ComposeOptions.cover_sha256``), or always generated.
+COVER_CHOICES = ("series", "chapter", "generated")
+
+
 @dataclass(frozen=True)
 class ComposeOptions:
-    """How a chapter is turned into articles."""
+    """How a chapter is turned into articles.
+
+    ``intro`` overrides the introduction for this composition; empty means the chapter's own
+    intro, or else the series' intro (chapters imported from Word or Excel have none)."""
 
     theme: str = "政务红"
     title_template: str = "{chapter}篇丨{series}"
     author: str = ""
     source: str = DEFAULT_SOURCE
     editors: tuple[str, ...] = ()
+    cover: str = "series"
+    cover_sha256: str | None = None
+    intro: tuple[str, ...] = ()
 
 
 def options_dict(options: ComposeOptions) -> dict:
     """JSON form of compose options (stored on the message, so it re-renders identically)."""
     return {"theme": options.theme, "title_template": options.title_template,
-            "author": options.author, "source": options.source, "editors": list(options.editors)}
+            "author": options.author, "source": options.source, "editors": list(options.editors),
+            "cover": options.cover, "cover_sha256": options.cover_sha256,
+            "intro": list(options.intro)}
 
 
 def options_from_dict(data: dict | None) -> ComposeOptions:
@@ -50,7 +63,9 @@ def options_from_dict(data: dict | None) -> ComposeOptions:
     return ComposeOptions(theme=data.get("theme", "政务红"),
                           title_template=data.get("title_template", "{chapter}篇丨{series}"),
                           author=data.get("author", ""), source=data.get("source", DEFAULT_SOURCE),
-                          editors=tuple(data.get("editors", ())))
+                          editors=tuple(data.get("editors", ())),
+                          cover=data.get("cover") or "series", cover_sha256=data.get("cover_sha256"),
+                          intro=tuple(data.get("intro") or ()))
 
 
 @dataclass
@@ -90,22 +105,57 @@ def chosen_cases(chapter: Chapter) -> list[Case]:
     return selected or [r for r in cases if r.status != "rejected"]
 
 
-def chapter_content(session: Session, chapter: Chapter) -> tuple[c.ChapterContent, list[Case]]:
+def effective_intro(chapter: Chapter, intro=()) -> tuple[str, ...]:
+    """The introduction a composition uses: ``intro`` when given, else the chapter's own, else the
+    series' (chapters imported from Word or Excel have none of their own)."""
+    return tuple(intro or ()) or tuple(chapter.intro or ()) or tuple(chapter.series.intro or ())
+
+
+def chapter_content(session: Session, chapter: Chapter,
+                    intro=()) -> tuple[c.ChapterContent, list[Case]]:
     """The renderer's input for ``chapter``; cases are numbered 01, 02 … in publication order."""
+    images = _preload(session, chapter)
     rows = chosen_cases(chapter)
     if not rows:
         raise ValidationError(f"篇章“{chapter.name}”没有可发布的案例（全部被淘汰或尚未导入）")
     cases = [replace(library.case_to_content(row, session), number=index)
              for index, row in enumerate(rows, start=1)]
-    return c.ChapterContent(series=chapter.series.name, name=chapter.name, intro=tuple(chapter.intro),
-                     cases=tuple(cases)), rows
+    del images  # held until every case has its images
+    return c.ChapterContent(series=chapter.series.name, name=chapter.name,
+                            intro=effective_intro(chapter, intro), cases=tuple(cases)), rows
+
+
+def _preload(session: Session, chapter: Chapter) -> list[MediaFile]:
+    """Load the chapter's cases with their current versions and images in three queries, not one
+    per case and image (``chapter.cases`` holds them; the images stay in the identity map, for
+    ``case_to_content``, as long as ``images`` is kept by the caller)."""
+    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    rows = list(session.scalars(select(Case).where(Case.chapter_id == chapter.id)
+                                .order_by(Case.position, Case.id)
+                                .options(selectinload(Case.current_version))))
+    set_committed_value(chapter, "cases", rows)
+    shas = {image["sha256"] for row in rows if row.current_version is not None
+            for image in row.current_version.content.get("images", ())}
+    return list(session.scalars(select(MediaFile).where(MediaFile.sha256.in_(shas)))) if shas else []
+
+
+def cover_sha256(chapter: Chapter, options: ComposeOptions) -> str | None:
+    """The stored image the options choose as cover (None: a generated cover)."""
+    if options.cover == "chapter":
+        return options.cover_sha256
+    if options.cover == "generated":
+        return None
+    return chapter.series.cover_sha256
 
 
 def render_options(session: Session, chapter: Chapter, options: ComposeOptions) -> dict:
-    """Keyword arguments for ``render_installments`` (cover from the series when it has one)."""
+    """Keyword arguments for ``render_installments`` (the chosen cover; generated without one)."""
     cover = None
-    if chapter.series.cover_sha256:
-        blob = session.get(MediaFile, chapter.series.cover_sha256)
+    sha = cover_sha256(chapter, options)
+    if sha:
+        blob = session.get(MediaFile, sha)
         if blob is not None:
             cover = c.Image(name="cover", data=blob.data, content_type=blob.content_type)
     return {"theme": options.theme, "title_template": options.title_template,
@@ -133,7 +183,7 @@ def build_versions(session: Session, chapter: Chapter, *, options: ComposeOption
                    actor: str, lexicon=None, settings=None) -> list[Composed]:
     """Render a chapter and store each installment's new version (one ``Composed`` each); flushes
     only, so plan apply and the publisher's re-render can make it part of their own transaction."""
-    chapter_input, rows = chapter_content(session, chapter)
+    chapter_input, rows = chapter_content(session, chapter, options.intro)
     messages = render_installments(chapter_input, **render_options(session, chapter, options))
     version_ids = [row.current_version_id for row in rows]
     case_ids = [row.id for row in rows]
@@ -197,7 +247,10 @@ def _store(session, chapter, rendered, findings, version_ids, case_ids, now, act
 
 def _void_approvals(session: Session, message: Message, version: MessageVersion,
                     now: datetime, actor: str, settings) -> None:
-    """Any edit voids approvals of other versions; their releases wait for a new approval."""
+    """Any edit voids approvals of other versions; their releases wait for a new approval.
+
+    History is never rewritten: a release that is being sent or was sent (``FROZEN``) keeps its
+    approval of the version that went out; the new version is for a new release."""
     releases = session.scalars(select(Release).where(Release.message_id == message.id,
                                                      Release.state == State.APPROVED))
     for release in releases:
@@ -206,7 +259,8 @@ def _void_approvals(session: Session, message: Message, version: MessageVersion,
     approvals = session.scalars(
         select(Approval).join(Release, Approval.release_id == Release.id)
         .where(Release.message_id == message.id, Approval.voided_at.is_(None),
-               Approval.sha256 != version.sha256))
+               Approval.sha256 != version.sha256,
+               Release.state.not_in([s.value for s in FROZEN])))
     for approval in approvals:
         approval.voided_at = now
         approval.void_reason = f"内容已修改（新版本 v{version.version}），原审批作废"
@@ -246,25 +300,39 @@ def finding_dict(finding) -> dict:
             "case": loc.case, "paragraph": loc.paragraph, "field": loc.field}
 
 
-def stored_message(session: Session, version: MessageVersion) -> tuple[RenderedMessage, list]:
-    """Rebuild the rendered message and its findings exactly as stored for ``version``."""
-    from wxpub.core.lint import Finding, Location
+def stored_message(session: Session, version: MessageVersion, *,
+                   image_data: bool = True) -> tuple[RenderedMessage, list]:
+    """Rebuild the rendered message and its findings exactly as stored for ``version``.
+
+    The images are read in one query. With ``image_data=False`` their bytes are not read at all
+    (for a page that shows them by URL): ``images`` is then empty and articles have no ``cover``,
+    so ``rendered.sha256`` is not the version's — use ``version.sha256``."""
     from wxpub.core.render import Cover, ImageRef, RenderedArticle
 
-    def media(sha):
-        blob = session.get(MediaFile, sha) if sha else None
-        return blob
+    rows = list(version.articles)
+    wanted = {sha for row in rows for sha in [*row.image_sha256s, row.cover_sha256] if sha}
+    if not wanted:
+        found = {}
+    elif image_data:
+        found = {m.sha256: m for m in session.scalars(
+            select(MediaFile).where(MediaFile.sha256.in_(wanted)))}
+    else:
+        found = {m.sha256: m for m in session.execute(
+            select(MediaFile.sha256, MediaFile.content_type, MediaFile.size)
+            .where(MediaFile.sha256.in_(wanted)))}
 
     articles, images = [], {}
-    for row in version.articles:
+    for row in rows:
         refs = []
         for sha in row.image_sha256s:
-            blob = media(sha)
+            blob = found.get(sha)
             if blob is not None:
-                images[sha] = c.Image(name=sha[:12], data=blob.data, content_type=blob.content_type)
+                if image_data:
+                    images[sha] = c.Image(name=sha[:12], data=blob.data,
+                                          content_type=blob.content_type)
                 refs.append(ImageRef(sha256=sha, name=sha[:12], content_type=blob.content_type,
                                      size=blob.size))
-        cover_blob = media(row.cover_sha256)
+        cover_blob = found.get(row.cover_sha256) if (image_data and row.cover_sha256) else None
         cover = (Cover(data=cover_blob.data, content_type=cover_blob.content_type, generated=True)
                  if cover_blob is not None else None)
         articles.append(RenderedArticle(
@@ -276,8 +344,14 @@ def stored_message(session: Session, version: MessageVersion) -> tuple[RenderedM
     rendered = RenderedMessage(series=chapter.series.name, chapter=chapter.name,
                                theme=message.theme, articles=tuple(articles), images=images,
                                installment=message.part)
-    findings = [Finding(f["rule"], f["severity"],
-                        Location(f.get("article"), f.get("case"), f.get("paragraph"),
-                                 f.get("field") or "body"), f.get("text", ""), f["message"])
-                for f in version.findings]
-    return rendered, findings
+    return rendered, stored_findings(version)
+
+
+def stored_findings(version: MessageVersion) -> list:
+    """The lint findings stored with ``version`` as ``Finding`` objects."""
+    from wxpub.core.lint import Finding, Location
+
+    return [Finding(f["rule"], f["severity"],
+                    Location(f.get("article"), f.get("case"), f.get("paragraph"),
+                             f.get("field") or "body"), f.get("text", ""), f["message"])
+            for f in version.findings]

@@ -329,13 +329,25 @@ MAX_COVER_BYTES = 10 * 1024 * 1024
 def set_series_cover(session: Session, series_name: str, data: bytes, filename: str, *,
                      actor: str, now: datetime) -> Series:
     """Use an image as the series' cover (JPEG or PNG up to 10 MB; WeChat's permanent-image rules)."""
+    series = session.scalar(select(Series).where(Series.name == series_name))
+    if series is None:
+        raise NotFound(f"没有系列“{series_name}”（请先导入案例）")
+    media = store_cover_image(session, data, filename, now=now)
+    series.cover_sha256 = media.sha256
+    session.add(AuditEntry(at=now, actor=actor, action="series.cover", object_type="series",
+                           object_id=str(series.id), detail={"sha256": media.sha256}))
+    session.commit()
+    return series
+
+
+def store_cover_image(session: Session, data: bytes, filename: str, *, now: datetime) -> c.Image:
+    """Check an uploaded cover (JPEG or PNG up to 10 MB; WeChat's permanent-image rules) and keep
+    its bytes as a ``MediaFile`` (added to the session, not committed): the series' cover and a
+    chapter's own cover (``wxpub.editorial.settings``) pass the same checks."""
     import io
 
     from PIL import Image as PILImage, UnidentifiedImageError
 
-    series = session.scalar(select(Series).where(Series.name == series_name))
-    if series is None:
-        raise NotFound(f"没有系列“{series_name}”（请先导入案例）")
     if not data:
         raise ValidationError(f"{filename}：文件是空的")
     if len(data) > MAX_COVER_BYTES:
@@ -352,8 +364,4 @@ def set_series_cover(session: Session, series_name: str, data: bytes, filename: 
     if session.get(MediaFile, media.sha256) is None:
         session.add(MediaFile(sha256=media.sha256, content_type=media.content_type, size=len(data),
                               data=data, created_at=now))
-    series.cover_sha256 = media.sha256
-    session.add(AuditEntry(at=now, actor=actor, action="series.cover", object_type="series",
-                           object_id=str(series.id), detail={"sha256": media.sha256}))
-    session.commit()
-    return series
+    return media

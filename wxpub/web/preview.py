@@ -1,16 +1,21 @@
-"""Phone preview of stored message versions (behind login), exactly as they will be sent."""
+"""Phone preview of stored message versions (behind login), exactly as they will be sent.
+
+``/preview/messages/<id>`` shows what was sent once the message was published (a later version
+never replaces it; a banner links to the newer one); ``/preview/versions/<id>`` one exact version."""
 
 from __future__ import annotations
+
+import html as _html
 
 from flask import Blueprint, Flask, Response, abort, render_template, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
 from wxpub.core.importers import images
-from wxpub.editorial import compose
+from wxpub.editorial import compose, history
 from wxpub.models import Chapter, MediaFile, Message, MessageVersion, Series
 from wxpub.core.render import preview_page
-from wxpub.web import db_session
+from wxpub.web import db_session, runtime
 
 bp = Blueprint("preview", __name__, url_prefix="/preview")
 
@@ -30,21 +35,54 @@ def index():
 @bp.get("/messages/<id:message_id>")
 @login_required
 def message(message_id: int):
-    """The current version of a message."""
-    row = db_session().get(Message, message_id)
+    """A message as it went out when it was published (what was sent is never replaced by a
+    later version), else its current version."""
+    session = db_session()
+    row = session.get(Message, message_id)
     if row is None or row.current_version is None:
         abort(404)
-    return _page(row.current_version)
+    release = history.sent(session, row.id)
+    if release is None:
+        return _page(row.current_version)
+    sent = session.get(MessageVersion, release.sent_version_id)
+    return _page(sent, banner=_sent_banner(release, sent, row.current_version))
 
 
 @bp.get("/versions/<id:version_id>")
 @login_required
 def version(version_id: int):
     """One exact stored version (what an approval refers to)."""
-    row = db_session().get(MessageVersion, version_id)
+    session = db_session()
+    row = session.get(MessageVersion, version_id)
     if row is None:
         abort(404)
-    return _page(row)
+    release = history.sent(session, row.message_id)
+    banner = ""
+    if release is not None:
+        sent = session.get(MessageVersion, release.sent_version_id)
+        if sent.id == row.id:
+            banner = _sent_banner(release, sent, row.message.current_version)
+        else:
+            banner = (f'<p class="banner" role="status">这是 v{row.version}，未发布；此消息已于 '
+                      f'{_html.escape(_when(release))} 发布的是 v{sent.version} → '
+                      f'<a href="{url_for("preview.message", message_id=row.message_id)}">查看已发布的 '
+                      f'v{sent.version}</a></p>')
+    return _page(row, banner=banner)
+
+
+def _when(release) -> str:
+    from wxpub.infra.clock import format_local
+    return format_local(release.published_at, runtime().settings.tz) if release.published_at else "（时间未记录）"
+
+
+def _sent_banner(release, sent: MessageVersion, current: MessageVersion | None) -> str:
+    """"此消息已于 … 发布（v1）；之后生成的新版本 v2 尚未发布 → 查看 v2" (Beijing time)."""
+    text = f"此消息已于 {_html.escape(_when(release))}（北京时间）发布（v{sent.version}），这里显示的是发出的内容"
+    if current is not None and current.id != sent.id:
+        link = url_for("preview.version", version_id=current.id)
+        return (f'<p class="banner" role="status">{text}；之后生成的新版本 v{current.version} 尚未发布 → '
+                f'<a href="{link}">查看 v{current.version}</a></p>')
+    return f'<p class="banner sent" role="status">{text}。</p>'
 
 
 #: Headers of every stored image we serve: the browser must not guess another type, run anything in
@@ -72,10 +110,15 @@ def media(sha256: str):
                     headers={**MEDIA_HEADERS, "Content-Disposition": f'inline; filename="{filename}"'})
 
 
-def _page(version: MessageVersion) -> Response:
-    rendered, findings = compose.stored_message(db_session(), version)
-    urls = {sha: url_for("preview.media", sha256=sha) for sha in rendered.images}
-    return Response(preview_page(rendered, findings, image_urls=urls), mimetype="text/html")
+def _page(version: MessageVersion, *, banner: str = "") -> Response:
+    rendered, findings = compose.stored_message(db_session(), version, image_data=False)
+    urls = {ref.sha256: url_for("preview.media", sha256=ref.sha256)
+            for article in rendered.articles for ref in article.image_refs}
+    covers = {row.idx - 1: url_for("preview.media", sha256=row.cover_sha256)
+              for row in version.articles if row.cover_sha256}
+    return Response(preview_page(rendered, findings, image_urls=urls, banner=banner,
+                                 cover_urls=covers, message_sha256=version.sha256),
+                    mimetype="text/html")
 
 
 def init_app(app: Flask) -> None:

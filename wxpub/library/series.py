@@ -84,6 +84,8 @@ def clean_paragraphs(value, what: str) -> list[str]:
 def _chapter_names(names, *, normalize) -> list[str]:
     if isinstance(names, str):
         names = [n for n in names.replace("，", ",").replace("、", ",").splitlines() for n in n.split(",")]
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise ValidationError("篇章应为篇章名称（文字）的列表")
     cleaned = [normalize(_clean_name(n, "篇章名称", MAX_CHAPTER_NAME)) for n in names if n.strip()]
     duplicates = sorted({n for n in cleaned if cleaned.count(n) > 1})
     if duplicates:

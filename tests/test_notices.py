@@ -99,3 +99,27 @@ def test_a_revert_under_the_release_tells_the_approver_too(app, approved, editor
     assert "已恢复为 v1 的内容，已保存为 v3" in message and "已通知审批人：张主任" in message
     client, _ = login(app, APPROVER, APPROVER_PASSWORD)
     assert "恢复为 v1" in _notices(client)
+
+
+def test_a_reimport_that_changes_an_approved_case_tells_the_approver(app, approved, runtime, tmp_path,
+                                                                      session):
+    import shutil
+    from pathlib import Path
+
+    from wxpub.library import service as library
+    from wxpub.library import sources
+
+    articles = Path(__file__).resolve().parents[1] / "articles"
+    copy = tmp_path / "articles"
+    shutil.copytree(articles, copy)
+    case_file = next((copy / "binhai-2023" / "4-renwen").glob("01-*.md"))
+    case_file.write_text(case_file.read_text(encoding="utf-8").replace("广聚天下才", "广聚天下英才"),
+                         encoding="utf-8")
+    with runtime.db.session() as s:
+        report = library.apply_import(s, [sources.load(u) for u in sources.discover([str(copy)])],
+                                      now=runtime.clock.now(), actor="lisi")
+    assert report.count("updated") == 1
+    client, _ = login(app, APPROVER, APPROVER_PASSWORD)
+    listing = _notices(client)
+    assert "通知（1 条未读）" in listing
+    assert "已被 lisi 重新导入并更新" in listing and "2026-03-05 09:00 的发布（已审批待发）" in listing

@@ -84,7 +84,7 @@ def import_command(paths, series, chapter, as_json, dry_run, keep_going, as_user
             errors += [TargetError(results[i], message) for i, message in refused]
             results = [r for i, r in enumerate(results) if i not in skipped]
         report = library.apply_import(session, results, now=rt.clock.now(), actor=actor(session, as_user),
-                                      dry_run=dry_run)
+                                      dry_run=dry_run, tz=rt.settings.tz)
     if as_json:
         click.echo(json.dumps(report_json(report, errors, warnings), ensure_ascii=False))
     else:

@@ -22,6 +22,7 @@ from wxpub.core.release_states import FROZEN, State
 from wxpub.models import (Approval, Article, AuditEntry, Case, Chapter, MediaFile, Message,
                      MessageVersion, Release, Series)
 from wxpub.releases import transitions
+from wxpub.editorial.selection import chosen_cases, content_drifted  # noqa: F401 (re-exported)
 from wxpub.core.render import RenderedMessage, RenderFooter, render_installments
 
 DEFAULT_SOURCE = "滨海新区营商环境办"
@@ -95,14 +96,6 @@ def find_chapter(session: Session, name: str, series: str | None = None) -> Chap
         names = "、".join(r.series.name for r in rows)
         raise ValidationError(f"多个系列都有篇章“{name}”（{names}），请指定是哪个系列")
     return rows[0]
-
-
-def chosen_cases(chapter: Chapter) -> list[Case]:
-    """The cases a chapter article carries: the selected ones (择优) in their order, or, while no
-    case is selected yet, every case that is not rejected."""
-    cases = sorted(chapter.cases, key=lambda r: (r.position or 0, r.id))
-    selected = [r for r in cases if r.status == "selected"]
-    return selected or [r for r in cases if r.status != "rejected"]
 
 
 def effective_intro(chapter: Chapter, intro=()) -> tuple[str, ...]:
@@ -264,17 +257,6 @@ def _void_approvals(session: Session, message: Message, version: MessageVersion,
     for approval in approvals:
         approval.voided_at = now
         approval.void_reason = f"内容已修改（新版本 v{version.version}），原审批作废"
-
-
-def content_drifted(session: Session, release: Release) -> bool:
-    """True when the chapter's chosen cases (or their versions or order) differ from what the
-    release's approved version was rendered from: an edit after approval."""
-    version = session.get(MessageVersion, release.approved_version_id) if release.approved_version_id else None
-    if version is None:
-        return False
-    chapter = session.get(Chapter, release.chapter_id)
-    current = [row.current_version_id for row in chosen_cases(chapter)]
-    return current != list(version.case_version_ids)
 
 
 def office_lexicon(settings):

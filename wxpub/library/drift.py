@@ -31,9 +31,9 @@ def releases_carrying(session: Session, case: Case) -> list[Release]:
 def _approved_content_differs(session: Session, release: Release) -> bool:
     """True when what the release's approved version was rendered from is no longer the
     chapter's content — the very test the publisher applies before sending
-    (``compose.content_drifted``), so a notice goes out exactly when the release will need a new
+    (``selection.content_drifted``), so a notice goes out exactly when the release will need a new
     approval (an edit of a case the article leaves out, e.g. a rejected one, needs none)."""
-    from wxpub.editorial.compose import content_drifted
+    from wxpub.editorial.selection import content_drifted
 
     if release.approved_version_id is None:
         return True

@@ -52,7 +52,7 @@ def case_key(case: c.CaseContent) -> str:
 
 
 def apply_import(session: Session, results: list[c.ImportResult], *, now: datetime,
-                 actor: str = "system", dry_run: bool = False) -> ImportReport:
+                 actor: str = "system", dry_run: bool = False, tz=None) -> ImportReport:
     """Store every case of ``results``; commit once at the end, or roll back when ``dry_run``.
 
     Every case must go to a series and chapter that exist (or that its series folder defines):
@@ -69,6 +69,8 @@ def apply_import(session: Session, results: list[c.ImportResult], *, now: dateti
             for case in result.cases:
                 report.outcomes.append(_store_case(session, case, now=now))
         changed = [o for o in report.outcomes if o.action != "unchanged"]
+        if not dry_run:
+            _notify_approvers(session, [o for o in changed if o.action == "updated"], actor, now, tz)
         if changed:
             session.add(AuditEntry(at=now, actor=actor, action="import", object_type="case",
                                    detail={"created": report.count("created"),
@@ -82,6 +84,20 @@ def apply_import(session: Session, results: list[c.ImportResult], *, now: dateti
         session.rollback()
         raise
     return report
+
+
+def _notify_approvers(session: Session, updated: list[CaseOutcome], actor: str, now: datetime,
+                      tz) -> None:
+    """A re-import that changed a case under a planned or approved release tells its approvers
+    at once, as an edit in the browser does (``wxpub.library.drift``); ``tz`` (the office's, by
+    default Beijing time) is how the notice names the release's time."""
+    from zoneinfo import ZoneInfo
+
+    from wxpub.library import drift
+
+    for outcome in updated:
+        drift.flag_change(session, session.get(Case, outcome.case_id), actor=actor, now=now,
+                          tz=tz or ZoneInfo("Asia/Shanghai"), what="重新导入并更新")
 
 
 def check_targets(session: Session, results: list[c.ImportResult]) -> list[tuple[int, str]]:

@@ -79,9 +79,6 @@ def init_app(app) -> None:
     def _notice_count():
         if not current_user.is_authenticated:
             return {}
-        from sqlalchemy import func, select
-
-        from wxpub.models import Notice
-        count = db_session().scalar(select(func.count()).select_from(Notice).where(
-            Notice.username == current_user.username, Notice.read_at.is_(None)))
-        return {"notice_count": count or 0, "can_edit": can_edit()}
+        from wxpub.staff.notices import unread_count
+        return {"notice_count": unread_count(db_session(), current_user.username),
+                "can_edit": can_edit()}

@@ -281,3 +281,20 @@ def test_a_blocking_finding_is_marked_as_one_to_fix(desk, session):
     assert '<p class="finding sev-blocking"><span class="sev">必须修改</span>含手机号码' in beside
     assert "138****5678" in beside and "13812345678" in beside.split("</textarea>")[0]  # masked in the note
 
+
+
+def test_contact_details_show_their_chinese_names_and_keep_the_importers_keys(desk, session, runtime):
+    cid = case_id(session)
+    editing.save_content(session, cid, {"contact": {"name": "刘芳", "phone": "022-66701234"}},
+                         actor="测试", now=runtime.clock.now(), tz=runtime.settings.tz)
+    page = desk.get(f"/library/cases/{cid}").get_data(as_text=True)
+    shown = {value(page, "f-contact-1-key"): value(page, "f-contact-1-value"),
+             value(page, "f-contact-2-key"): value(page, "f-contact-2-value")}
+    assert shown == {"联系人": "刘芳", "电话": "022-66701234"}
+    assert ">name<" not in page and 'value="phone"' not in page
+    post_form(desk, cid, {"f-contact-2-value": "022-66709999"}, page=page)
+    session.expire_all()
+    row = session.get(Case, cid)
+    assert row.current_version.content["contact"] == {"name": "刘芳", "phone": "022-66709999"}
+    diff = editing.version_diff(session, cid, row.current_version.version - 1, row.current_version.version)
+    assert [d.label for d in diff] == ["联系方式·电话"]

@@ -169,8 +169,31 @@ class ChapterContent:
                 "cases": [c.content_dict() for c in self.cases]}
 
 
+# Contact details are stored under these keys (the importers map every label they know to one);
+# staff see and type the Chinese names.
+CONTACT_NAMES = {"name": "联系人", "phone": "电话", "mobile": "手机", "email": "邮箱", "fax": "传真"}
+_CONTACT_SYNONYMS = {"联系人姓名": "name", "姓名": "name", "联系电话": "phone", "办公电话": "phone",
+                     "座机": "phone", "手机号": "mobile", "手机号码": "mobile", "电子邮箱": "email",
+                     "电子邮件": "email", "邮件": "email", "e-mail": "email"}
+
+
+def contact_name(key: str) -> str:
+    """The Chinese name staff see for a contact key ("phone" → "电话"; others as they are)."""
+    return CONTACT_NAMES.get(key, key)
+
+
+def contact_key(name: str) -> str:
+    """The stored key for a contact name staff typed ("电话", "联系电话" → "phone")."""
+    name = name.strip()
+    for key, shown in CONTACT_NAMES.items():
+        if name in (key, shown):
+            return key
+    return _CONTACT_SYNONYMS.get(name.lower() if name.isascii() else name, name)
+
+
 # The four chapters of the office's business-environment series, in their usual order.
 STANDARD_CHAPTERS = ("市场环境", "政务环境", "法治环境", "人文环境")
 
 __all__ = ["Point", "Image", "Source", "CaseContent", "ChapterInfo", "SourceWarning", "ImportResult",
-           "ChapterContent", "STANDARD_CHAPTERS", "POINT_LEAD_SEPARATORS", "asdict"]
+           "ChapterContent", "STANDARD_CHAPTERS", "POINT_LEAD_SEPARATORS", "CONTACT_NAMES",
+           "contact_name", "contact_key", "asdict"]

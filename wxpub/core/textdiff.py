@@ -19,10 +19,12 @@ reports one "added" rather than every following paragraph "changed".
 
 from __future__ import annotations
 
+
 import html
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from wxpub.core.content import contact_name
 
 EQUAL, INSERT, DELETE = "equal", "insert", "delete"
 _DIRECT = 2000          # up to this many characters (both sides) diff character by character
@@ -132,7 +134,7 @@ def field_label(path: str) -> str:
     if head == "unit":
         return "报送单位"
     if head == "contact":
-        return f"联系方式·{tail}"
+        return f"联系方式·{contact_name(tail)}"
     if head in _LISTS:
         return _LISTS[head].format(tail)
     if head == "images":

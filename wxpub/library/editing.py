@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wxpub.core.content import contact_key
 from wxpub.core.errors import Conflict, NotFound, ValidationError
 from wxpub.library import drift
 from wxpub.library.service import get_case
@@ -122,7 +123,8 @@ def _contact(value) -> dict:
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                               for k, v in value.items()):
         raise FieldInvalid("联系方式应为“名称：内容”的对应表", "contact")
-    return {_text(k, "联系方式名称", 20, required=True, field="contact"):
+    # Staff type the Chinese names ("电话"); the library keeps the importers' keys ("phone").
+    return {contact_key(_text(k, "联系方式名称", 20, required=True, field="contact")):
             _text(v, f"联系方式“{k}”", 100, field="contact")
             for k, v in value.items() if (v or "").strip()}
 

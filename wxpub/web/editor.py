@@ -18,6 +18,7 @@ from itertools import zip_longest
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from wxpub.core.content import contact_name
 from wxpub.core.errors import Conflict, ValidationError, WxpubError
 from wxpub.core.release_states import MODE_NAMES, STATE_NAMES, Mode, State
 from wxpub.library import drift, editing
@@ -98,7 +99,7 @@ def _form_state(fields: dict, *, removed=()) -> dict:
     """What the form shows: the fields, every list with its spare empty rows."""
     return {"main_title": fields["main_title"], "subtitle": fields["subtitle"],
             "unit": fields["unit"],
-            "contact": _padded([[k, v] for k, v in fields["contact"].items()], ["", ""]),
+            "contact": _padded([[contact_name(k), v] for k, v in fields["contact"].items()], ["", ""]),
             "lead": _padded(fields["lead"], ""), "closing": _padded(fields["closing"], ""),
             "points": _padded([{"lead": p["lead"], "rest": p["rest"]} for p in fields["points"]],
                               {"lead": "", "rest": ""}),

@@ -110,7 +110,15 @@ def media(sha256: str):
                     headers={**MEDIA_HEADERS, "Content-Disposition": f'inline; filename="{filename}"'})
 
 
+def _back_links(version: MessageVersion) -> str:
+    """The way back from a standalone preview: the chapter's composer, the preview list, the library."""
+    chapter_id = version.message.chapter_id
+    return (f'<p class="banner" style="background:#fff"><a href="/chapters/{chapter_id}/compose">'
+            '← 返回排版与预览</a> · <a href="/preview/">全部预览</a> · <a href="/library">案例库</a></p>')
+
+
 def _page(version: MessageVersion, *, banner: str = "") -> Response:
+    banner = _back_links(version) + banner
     rendered, findings = compose.stored_message(db_session(), version, image_data=False)
     urls = {ref.sha256: url_for("preview.media", sha256=ref.sha256)
             for article in rendered.articles for ref in article.image_refs}

@@ -70,8 +70,9 @@ def _form_page(*, error: str | None = None, series: str | None = None, chapter: 
 @bp.get("/library/import")
 @editor_only
 def form():
-    """The upload form."""
-    return _form_page()
+    """The upload form; ``?series=&chapter=`` (ids, as the library's "导入案例" links give them)
+    preselect where the files go."""
+    return _form_page(series=request.args.get("series") or None, chapter=request.args.get("chapter", ""))
 
 
 def _target(series_value: str, chapter_value: str) -> tuple[str, str]:

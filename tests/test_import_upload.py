@@ -317,3 +317,21 @@ def test_no_file_chosen_and_a_reviewer(app, editor_client, runtime, market):
         users.create_user(session, "wangfs", "Wang-Review-2026", "reviewer", now=runtime.clock.now(), actor="测试")
     reviewer, _ = login(app, "wangfs", "Wang-Review-2026")
     assert reviewer.get("/library/import").status_code == 403
+
+
+def test_a_list_imported_into_the_wrong_chapter_is_flagged_before_it_replaces_other_cases(runtime):
+    """Cases are found again by number: 政务服务's 01–03 uploaded into 市场环境 (which has its own
+    01–03) would become new versions of other cases. The dry run says so, case by case."""
+    from publishing_helpers import import_samples
+    from wxpub.library import imports
+
+    import_samples(runtime)
+    data = (FIXTURES / "政务服务案例汇总.xlsx").read_bytes()
+    with runtime.db.session() as s:
+        plan = imports.plan(s, [("政务服务案例汇总.xlsx", data)], chapter="市场环境")
+    (file_plan,) = plan.files
+    updated = [o for o in file_plan.outcomes if o.action == "updated"]
+    assert updated, "the sample 市场环境 has cases numbered like the list"
+    messages = [w.message for w in file_plan.warnings]
+    assert len([m for m in messages if "标题却不同的案例" in m]) == len(updated)
+    assert all("请确认导入的篇章是否选对" in m for m in messages if "标题却不同" in m)

@@ -40,6 +40,15 @@ def _approved_content_differs(session: Session, release: Release) -> bool:
     return content_drifted(session, release)
 
 
+def who(session: Session, username: str) -> str:
+    """How staff see a colleague: "张三（zhangsan）", or the username when that is all there is."""
+    from wxpub.models import User
+
+    user = session.scalar(select(User).where(User.username == username))
+    shown = getattr(user, "display_name", "") or username
+    return shown if shown == username else f"{shown}（{username}）"
+
+
 def describe(release: Release, tz) -> str:
     """"2023-12-05 09:00 的发布（已审批待发）" for notices and banners."""
     when = release.scheduled_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
@@ -66,8 +75,8 @@ def notify_change(session: Session, case: Case, *, actor: str, now: datetime, tz
             select(Approval.approver_username, Approval.approved_by).where(
                 Approval.release_id == release.id, Approval.voided_at.is_(None),
                 Approval.approver_username.is_not(None))).all())
-        message = (f"案例《{case.title}》已被 {actor} {what}，它所在的{describe(release, tz)}"
-                   "审批的是修改前的内容：请重新排版并重新审批，否则到计划时间不会发布。")
+        message = (f"案例《{case.title}》已被 {who(session, actor)} {what}；{describe(release, tz)}"
+                   "审批的是修改前的内容：请重新生成并重新审批，否则到计划时间不会发布。")
         for username in sorted(approvers):
             session.add(Notice(username=username, created_at=now, kind="content_changed",
                                message=message[:500], link=f"/library/cases/{case.id}"))

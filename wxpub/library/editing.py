@@ -197,7 +197,7 @@ def _store(session: Session, row: Case, content: dict, *, action: str, detail: d
     number = (session.scalar(select(func.max(CaseVersion.version)).where(
         CaseVersion.case_id == row.id)) or 0) + 1
     version = CaseVersion(case_id=row.id, version=number, content_hash=digest, content=content,
-                          source_file=f"在线编辑（{actor}）", source_position="", created_at=now)
+                          source_file=f"在线编辑（{drift.who(session, actor)}）", source_position="", created_at=now)
     session.add(version)
     session.flush()
     row.current_version_id = version.id

@@ -194,6 +194,7 @@ def plan(session: Session, files: list[tuple[str, bytes]], *, series: str = "",
         outcomes = iter(report.outcomes)
         for file_plan, result in results:
             file_plan.outcomes = [next(outcomes) for _ in result.cases]
+            file_plan.warnings += replaced_warnings(file_plan)
         for outcome in report.outcomes:
             if outcome.action == "created":  # the id of a rolled-back row means nothing
                 outcome.case_id = None
@@ -292,6 +293,25 @@ def import_now(session: Session, files: list[tuple[str, bytes]], *, series: str 
         file_plan.outcomes = [next(outcomes) for _ in read.cases]
     result.applied = True
     return result
+
+
+def replaced_warnings(file_plan: FilePlan) -> list[SourceWarning]:
+    """An 更新 whose title has little in common with the case it would replace is most likely a
+    file imported into the wrong chapter (cases are found again by their number): say so loudly
+    in the dry run, before 确认导入 turns someone else's case into a new version of this one."""
+    from difflib import SequenceMatcher
+
+    out = []
+    for outcome in file_plan.outcomes:
+        old = (outcome.previous or {}).get("title", "")
+        if outcome.action != "updated" or not old:
+            continue
+        if SequenceMatcher(None, old, outcome.case.title, autojunk=False).ratio() < 0.5:
+            out.append(SourceWarning(
+                file_plan.name, outcome.case.source.position,
+                f"将替换篇章“{outcome.case.chapter}”中编号相同、标题却不同的案例《{old}》"
+                f"（新标题《{outcome.case.title}》）。请确认导入的篇章是否选对"))
+    return out
 
 
 def changes(outcome: service.CaseOutcome) -> list[dict]:

@@ -27,8 +27,12 @@ normalised ("人文环境篇" → "人文环境"); "" means "not yet assigned". 
 Images (Word pictures, Markdown images) are kept only when their bytes are PNG, JPEG or GIF
 (``images``; the declared type and the name are ignored), else the file is refused. XML parts of a
 .docx/.xlsx that declare a DTD (entities) are refused before any parser reads them
-(``safety.check_xml_parts``). What an importer had to leave out without refusing the file (a Word
-picture only linked to a file on the author's disk) is in ``ImportResult.warnings``.
+(``safety.check_xml_parts``). What an importer had to leave out or guess without refusing the file
+(a Word picture only linked to a file on the author's disk, footnotes, comments, tracked changes
+read as accepted, a skipped cover letter or collection heading, a hidden sheet, a template's example
+row, body rows joined to the case above) is in ``ImportResult.warnings``; where a guess could go
+wrong silently (a cover letter without a clear end, a second unit after a case's body, a formula
+without its result) the file is refused instead, naming the paragraph or row.
 
 Nothing here reads files, touches a database or the network: the caller passes bytes (and, for
 Markdown images, the bytes of the files beside the case in ``assets``).

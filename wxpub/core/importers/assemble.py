@@ -10,6 +10,7 @@ content type kept is the one its bytes prove, and anything but PNG/JPEG/GIF is r
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from wxpub.core.content import CaseContent, Image, Source
@@ -18,6 +19,7 @@ from wxpub.core.importers import errors
 from wxpub.core.importers.body import Para, structure
 from wxpub.core.importers.decoding import clean_line
 from wxpub.core.importers.errors import SourceError
+from wxpub.core.importers.headings import normalize_chapter, numbered_title
 from wxpub.core.importers.images import verified_content_type
 from wxpub.core.importers.labels import parse_label_line
 
@@ -48,10 +50,18 @@ class RawCase:
     images: list[RawImage] = field(default_factory=list)
     unit: str = ""
     contact: dict[str, str] = field(default_factory=dict)
+    # Used only where the case itself says nothing: what a skipped cover letter said.
+    fallback_unit: str = ""
+    fallback_labels: list[Para] = field(default_factory=list)
 
 
 def build_case(raw: RawCase, *, series: str, chapter: str, filename: str) -> CaseContent:
-    """Turn ``raw`` into a ``Case``; ``SourceError`` if it has no title or no body text."""
+    """Turn ``raw`` into a ``Case``; ``SourceError`` if it has no title or no body text, or if a
+    second, different unit turns up after body text (most likely a second case without a title).
+
+    Label lines give the unit, the contact and the chapter ("所属篇章：…", checked against
+    ``chapter`` like a chapter named in the file); a title label ("案例名称：") and dates are dropped
+    here (the importer has used the title)."""
     title = clean_line(raw.title)
     if not title:
         raise SourceError(filename, raw.position, "案例缺少标题。", errors.STRUCTURE)
@@ -61,16 +71,38 @@ def build_case(raw: RawCase, *, series: str, chapter: str, filename: str) -> Cas
     for para in raw.paras:
         text = clean_line(para.text)
         labels = parse_label_line(text) if text else None
+        if text and not kept and _same_title(text, title):
+            new_index.append(-1)
+            continue  # the title repeated above the body (a form table, then the title again)
         if labels is not None:
-            unit = unit or labels.pop("unit", "")
-            labels.pop("unit", None)
+            found_unit = labels.pop("unit", "")
+            if found_unit and unit and kept and not _same_unit(unit, found_unit):
+                raise SourceError(
+                    filename, para.location or raw.position,
+                    f"案例“{title}”的正文之后又出现了报送单位“{found_unit}”（前面是“{unit}”）。如果从这里开始是另一个案例，"
+                    "请在它前面加上案例标题（如“02……”或“案例名称：……”）后再导入。", errors.STRUCTURE)
+            unit = unit or found_unit
+            for key in ("title", "date"):
+                labels.pop(key, None)
+            if labels.get("chapter"):
+                chapter = resolve_chapter(labels.pop("chapter"), chapter or None, filename,
+                                          para.location or raw.position)
+            labels.pop("chapter", None)
             for key, value in labels.items():
                 contact.setdefault(key, value)
         elif text:
-            kept.append(Para(text, clean_line(para.bold_prefix)))
+            kept.append(Para(text, clean_line(para.bold_prefix), para.location))
         new_index.append(len(kept) - 1)
     if not kept:
         raise SourceError(filename, raw.position, f"案例“{title}”没有正文。", errors.STRUCTURE)
+    unit = unit or raw.fallback_unit
+    for para in raw.fallback_labels:
+        labels = parse_label_line(para.text) or {}
+        unit = unit or labels.get("unit", "")
+        if not any(key in contact for key in ("name", "phone", "mobile", "email")):
+            for key in ("name", "phone", "mobile", "email", "fax"):
+                if labels.get(key):
+                    contact.setdefault(key, labels[key])
     body = structure(kept)
     images = []
     for image in raw.images:
@@ -86,10 +118,23 @@ def build_case(raw: RawCase, *, series: str, chapter: str, filename: str) -> Cas
                 images=tuple(images), source=Source(filename, raw.position))
 
 
+def _same_title(text: str, title: str) -> bool:
+    shape = numbered_title(text)
+    candidates = {text, shape[1]} if shape else {text}
+    return any(re.sub(r"\s|——", "", c) == re.sub(r"\s|——", "", title) for c in candidates)
+
+
+def _same_unit(a: str, b: str) -> bool:
+    """"区市场监管局" and "天津市滨海新区区市场监管局（盖章）" are the same unit."""
+    def bare(name: str) -> str:
+        name = re.sub(r"[（(][^）)]*[）)]|\s", "", name)
+        return re.sub(r"^(天津市)?(滨海新区)?", "", name)
+    a, b = bare(a), bare(b)
+    return a in b or b in a
+
+
 def resolve_chapter(found: str, given: str | None, filename: str, location: str) -> str:
     """The chapter a source names, checked against the one the caller passed (if both exist)."""
-    from wxpub.core.importers.headings import normalize_chapter
-
     found_name = normalize_chapter(found) if found else ""
     given_name = normalize_chapter(given) if given else ""
     if found_name and given_name and found_name != given_name:

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from wxpub.core.content import STANDARD_CHAPTERS
+
 from wxpub.core.importers import errors
 from wxpub.core.importers.decoding import clean_line
 from wxpub.core.importers.errors import SourceError
@@ -36,6 +38,17 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # "人文环境篇丨2023年度…", "【人文环境篇】2023年度…", "人文环境篇"
 _CHAPTER_TITLE = re.compile(
     r"^[【\[]?(?P<chapter>[\u4e00-\u9fff]{2,10})篇[】\]]?\s*(?:[丨|｜│:：\-—]+\s*(?P<series>.+))?$")
+
+
+_CHAPTER_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[.．、]|第[一二三四五六七八九十\d]+篇[:：、]?)")
+_NUMBERED_TITLES = (
+    ("案例", re.compile(r"^[【\[]?案例\s*([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*[】\]]?\s*[:：.．、—\-\s]*\s*(.+)$")),
+    ("一、", re.compile(r"^([一二三四五六七八九十]{1,3})、\s*(.+)$")),
+    ("1.", re.compile(r"^(\d{1,2})\s*[.．、](?!\d)\s*(.+)$")),
+)
+_COLLECTION = re.compile(
+    r"(营商环境|创新实践|典型|优秀|先进).{0,12}(案例|经验|做法)(汇编|汇总表?|选编|集|材料|申报表|报送表|推荐表|展示)?$"
+    r"|^(案例|典型案例|创新案例)(申报表|报送表|推荐表|材料)$")
 
 
 @dataclass(frozen=True)
@@ -96,7 +109,64 @@ def parse_chapter_title(line: str) -> tuple[str, str] | None:
     return match.group("chapter"), clean_line(match.group("series") or "")
 
 
+def parse_chapter_line(line: str) -> tuple[str, str] | None:
+    """``(chapter, series)`` of a chapter line: a chapter article title ("人文环境篇丨2023年度…",
+    "人文环境篇") or a standard chapter's name alone ("四、人文环境", "优化人文环境")."""
+    parsed = parse_chapter_title(line)
+    if parsed:
+        return parsed
+    bare = _CHAPTER_NUMBER.sub("", clean_line(line).replace(" ", ""))
+    bare = re.sub(r"^(优化|营造)|(篇|类|方面)$", "", bare)
+    return (bare, "") if bare in STANDARD_CHAPTERS else None
+
+
 def normalize_chapter(name: str) -> str:
-    """"人文环境篇" and " 人文环境 " both become "人文环境"."""
-    name = clean_line(name).replace(" ", "")
+    """"人文环境篇", " 人文环境 ", "四、人文环境", "优化人文环境类" all become "人文环境"; other names
+    lose only their numbering and a trailing "篇"."""
+    name = _CHAPTER_NUMBER.sub("", clean_line(name).replace(" ", ""))
+    standard = [c for c in STANDARD_CHAPTERS if c in name]
+    if len(standard) == 1 and len(name) <= len(standard[0]) + 6:
+        return standard[0]
     return name[:-1] if name.endswith("篇") and len(name) > 1 else name
+
+
+def chinese_number(text: str) -> int | None:
+    """"一"…"九十九" (and Arabic digits) as an int, or None."""
+    if text.isdigit():
+        return int(text)
+    digits = {c: i for i, c in enumerate("〇一二三四五六七八九")}
+    if not text or any(c not in digits and c != "十" for c in text) or text.count("十") > 1:
+        return None
+    if "十" not in text:
+        return digits[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1:
+        return None
+    return (digits[tens] if tens else 1) * 10 + (digits[ones] if ones else 0)
+
+
+def _title_like(title: str) -> bool:
+    return 2 <= len(title) <= MAX_TITLE_CHARS and bool(_CJK.search(title)) \
+        and not _SENTENCE_END.search(title) and title[-1] not in _BAD_ENDING
+
+
+def numbered_title(line: str) -> tuple[int, str, str] | None:
+    """``(number, title, style)`` of a title written with a number: "01……" (style "01"), "案例1：……" /
+    "案例一 ……" / "【案例1】……" (style "案例"), "一、……" (style "一、"), "1.……" / "1、……" (style "1.")."""
+    line = clean_line(line)
+    shape = heading_shape(line)
+    if shape:
+        return shape[0], shape[1], "01"
+    for style, pattern in _NUMBERED_TITLES:
+        match = pattern.match(line)
+        if match:
+            number, title = chinese_number(match.group(1)), clean_line(match.group(2))
+            if number and _title_like(title):
+                return number, title, style
+    return None
+
+
+def is_collection_heading(line: str) -> bool:
+    """The heading of a whole collection ("滨海新区2023年度优化营商环境创新实践案例", "…案例申报表"), not
+    of one case."""
+    return bool(_COLLECTION.search(clean_line(line).replace(" ", "")))

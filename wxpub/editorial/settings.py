@@ -22,6 +22,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from wxpub.infra.db import commit_or_roll_back
 from wxpub.core.errors import ValidationError
 from wxpub.core.render import MAX_AUTHOR_CHARS, list_themes
 from wxpub.core.render.titles import TITLE_FIELDS, make_title, template_problem
@@ -184,16 +185,6 @@ def _store(session: Session, chapter: Chapter, merged: dict, *, actor: str, now:
                            detail={**chapter.settings, "intro": chapter.intro}))
 
 
-def _transaction(session: Session, work):
-    try:
-        result = work()
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return result
-
-
 def save_settings(session: Session, chapter_id: int, data: dict, *, cover_upload=None,
                   actor: str, now: datetime) -> Chapter:
     """保存设置: check ``data`` (and the uploaded cover ``(bytes, filename)``), store them on the
@@ -205,7 +196,7 @@ def save_settings(session: Session, chapter_id: int, data: dict, *, cover_upload
         _store(session, chapter, _merged(session, chapter, data, cover_upload, now),
                actor=actor, now=now)
         return chapter
-    return _transaction(session, work)
+    return commit_or_roll_back(session, work)
 
 
 def compose(session: Session, chapter_id: int, data: dict | None = None, *, save: bool = False,
@@ -225,7 +216,7 @@ def compose(session: Session, chapter_id: int, data: dict | None = None, *, save
             merged["intro_override"] = merged["intro"]
         return composing.build_versions(session, chapter, options=options(merged), now=now,
                                       actor=actor, lexicon=lexicon, settings=settings)
-    return _transaction(session, work)
+    return commit_or_roll_back(session, work)
 
 
 def title_example(chapter: Chapter, template: str, part: str = "") -> str | None:

@@ -83,3 +83,15 @@ def scratch_schema(base_url: str) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def commit_or_roll_back(session: Session, work):
+    """Run one use case's ``work()`` and commit what it did, or roll everything back if it
+    raises: the one place a service's "validate, write, commit once" ends."""
+    try:
+        result = work()
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return result

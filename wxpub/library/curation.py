@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wxpub.infra.db import commit_or_roll_back
 from wxpub.core.errors import NotFound, ValidationError
 from wxpub.models import AuditEntry, Case, Chapter
 
@@ -123,7 +124,6 @@ def _renumber(session: Session, chapter: Chapter, ordered: list[Case], *, actor:
     session.add(AuditEntry(at=now, actor=actor, action=action, object_type="chapter",
                            object_id=str(chapter.id),
                            detail={"order": [r.id for r in ordered], "case_id": case_id}))
-    session.commit()
 
 
 def move_case(session: Session, case_id: int, delta: int, *, actor: str, now: datetime) -> Case:
@@ -134,7 +134,8 @@ def move_case(session: Session, case_id: int, delta: int, *, actor: str, now: da
     row = session.get(Case, case_id)
     if row is None:
         raise NotFound(f"没有编号为 {case_id} 的案例")
-    try:
+
+    def work():
         ordered = _ordered(row.chapter)
         index = ordered.index(row)
         target = index + delta
@@ -142,10 +143,8 @@ def move_case(session: Session, case_id: int, delta: int, *, actor: str, now: da
             ordered[index], ordered[target] = ordered[target], ordered[index]
         _renumber(session, row.chapter, ordered, actor=actor, now=now, action="case.move",
                   case_id=row.id)
-    except BaseException:
-        session.rollback()
-        raise
-    return row
+        return row
+    return commit_or_roll_back(session, work)
 
 
 def arrange(session: Session, chapter_id: int, case_ids, *, actor: str,
@@ -159,7 +158,8 @@ def arrange(session: Session, chapter_id: int, case_ids, *, actor: str,
     chapter = session.get(Chapter, chapter_id)
     if chapter is None:
         raise NotFound(f"没有编号为 {chapter_id} 的篇章")
-    try:
+
+    def work():
         ordered = _ordered(chapter)
         by_id = {r.id: r for r in ordered}
         foreign = [i for i in ids if i not in by_id]
@@ -171,7 +171,5 @@ def arrange(session: Session, chapter_id: int, case_ids, *, actor: str,
         for slot, case_id in zip(slots, ids):
             ordered[slot] = by_id[case_id]
         _renumber(session, chapter, ordered, actor=actor, now=now, action="chapter.arrange")
-    except BaseException:
-        session.rollback()
-        raise
-    return ordered
+        return ordered
+    return commit_or_roll_back(session, work)

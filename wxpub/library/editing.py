@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wxpub.core.content import contact_key
+from wxpub.infra.db import commit_or_roll_back
 from wxpub.core.errors import Conflict, NotFound, ValidationError
 from wxpub.library import drift
 from wxpub.library.service import get_case
@@ -209,16 +210,6 @@ def _store(session: Session, row: Case, content: dict, *, action: str, detail: d
     return Saved(row, version, True, releases, notified)
 
 
-def _commit(session: Session, work) -> Saved:
-    try:
-        saved = work()
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return saved
-
-
 def save_content(session: Session, case_id: int, fields: dict, *, base_version: int | None = None,
                  actor: str, now: datetime, tz) -> Saved:
     """Save the edited fields as a new version (unchanged content adds nothing).
@@ -236,7 +227,7 @@ def save_content(session: Session, case_id: int, fields: dict, *, base_version: 
         content = build_content(current.content, fields)
         return _store(session, row, content, action="case.edit", detail={"from": current.version},
                       actor=actor, now=now, tz=tz, what="修改")
-    return _commit(session, work)
+    return commit_or_roll_back(session, work)
 
 
 def get_version(session: Session, case_id: int, number: int) -> CaseVersion:
@@ -256,7 +247,7 @@ def revert(session: Session, case_id: int, number: int, *, actor: str, now: date
         old = get_version(session, case_id, number)
         return _store(session, row, dict(old.content), action="case.revert",
                       detail={"to": number}, actor=actor, now=now, tz=tz, what=f"恢复为 v{number}")
-    return _commit(session, work)
+    return commit_or_roll_back(session, work)
 
 
 def fix_punctuation(session: Session, case_id: int, *, actor: str, now: datetime, tz) -> Saved:
@@ -273,7 +264,7 @@ def fix_punctuation(session: Session, case_id: int, *, actor: str, now: datetime
         return _store(session, row, fixed, action="case.fix_punctuation",
                       detail={"from": row.current_version.version}, actor=actor, now=now, tz=tz,
                       what="统一为全角标点")
-    return _commit(session, work)
+    return commit_or_roll_back(session, work)
 
 
 def version_diff(session: Session, case_id: int, old: int, new: int) -> list:

@@ -24,14 +24,15 @@ from sqlalchemy.orm import Session
 from wxpub.core.content import ImportResult, SourceWarning
 from wxpub.core.errors import Conflict, NotFound, ValidationError
 from wxpub.core.importers import MAX_FILE_BYTES, SourceError, import_bytes
-from wxpub.library import service
+from wxpub.infra.db import commit_or_roll_back
+from wxpub.library import service, sources
 from wxpub.library.series import resolve_target
 from wxpub.models import AuditEntry, ImportBatch, ImportBatchFile
 
 MAX_FILES = 50
 MAX_BATCH_BYTES = 60 * 1024 * 1024
 # What the upload accepts (the same importers as the command line; folders are a CLI matter).
-UPLOAD_TYPES = (".docx", ".xlsx", ".md", ".markdown", ".txt", ".html", ".htm")
+UPLOAD_TYPES = sources.SUPPORTED
 KEEP_BATCHES = timedelta(days=1)
 
 
@@ -79,12 +80,12 @@ def check_type(name: str) -> None:
     suffix = PurePath(name).suffix.lower()
     if suffix in UPLOAD_TYPES:
         return
-    hints = {".doc": "请在 Word 中“另存为” .docx 后再上传", ".xls": "请在 Excel 中“另存为” .xlsx 后再上传",
-             ".wps": "请另存为 .docx 后再上传", ".et": "请另存为 .xlsx 后再上传"}
+    # The same types and "save as" advice as the command line (``sources``), in upload words.
+    program, target = sources.SAVE_AS.get(suffix, ("", ""))
+    hint = f"请在 {program} 中“另存为” {target} 后再上传" if program else ""
     kind = f"“{suffix}”类型" if suffix else "没有扩展名的"
     raise SourceError(name, "", f"不支持导入{kind}的文件。支持：Word（.docx）、Excel（.xlsx）、"
-                      f"Markdown（.md）、网页（.txt、.html）。{hints.get(suffix, '')}".rstrip(),
-                      "unsupported_type")
+                      f"Markdown（.md）、网页（.txt、.html）。{hint}".rstrip(), "unsupported_type")
 
 
 def _size(size: int) -> str:
@@ -191,9 +192,8 @@ def plan(session: Session, files: list[tuple[str, bytes]], *, series: str = "",
     if results:
         report = service.apply_import(session, [r for _, r in results], now=_epoch(),
                                       dry_run=True)
-        outcomes = iter(report.outcomes)
-        for file_plan, result in results:
-            file_plan.outcomes = [next(outcomes) for _ in result.cases]
+        _fill([p for p, _ in results], [r for _, r in results], report)
+        for file_plan, _ in results:
             file_plan.warnings += replaced_warnings(file_plan)
         for outcome in report.outcomes:
             if outcome.action == "created":  # the id of a rolled-back row means nothing
@@ -238,20 +238,28 @@ def confirm(session: Session, token: str, *, digest: str, actor: str, now: datet
     if not good:
         raise ValidationError("没有可以导入的文件（每个文件都有错误），请修改后重新上传")
     results = [_read(name, data, batch.series, batch.chapter) for name, data in good]
-    claimed = session.execute(update(ImportBatch).where(ImportBatch.id == batch.id,
-                                                        ImportBatch.applied_at.is_(None))
-                              .values(applied_at=now))
-    if claimed.rowcount != 1:  # another confirm of the same batch got there first
-        session.rollback()
-        raise Conflict("这批文件已经导入过了，不会重复导入")
-    session.add(AuditEntry(at=now, actor=actor, action="import.upload", object_type="import_batch",
-                           object_id=str(batch.id), detail=_record(current)))
-    report = service.apply_import(session, results, now=now, actor=actor)  # commits it all
+
+    def work():
+        claimed = session.execute(update(ImportBatch).where(ImportBatch.id == batch.id,
+                                                            ImportBatch.applied_at.is_(None))
+                                  .values(applied_at=now))
+        if claimed.rowcount != 1:  # another confirm of the same batch got there first
+            raise Conflict("这批文件已经导入过了，不会重复导入")
+        session.add(AuditEntry(at=now, actor=actor, action="import.upload",
+                               object_type="import_batch", object_id=str(batch.id),
+                               detail=_record(current)))
+        report = service.store_import(session, results, now=now, actor=actor)
+        _fill([p for p in current.files if p.ok], results, report)
+        current.applied = True
+        return current
+    return commit_or_roll_back(session, work)
+
+
+def _fill(file_plans: list[FilePlan], results: list[ImportResult], report) -> None:
+    """Hand the import's outcomes (in the order of ``results``' cases) back to their files."""
     outcomes = iter(report.outcomes)
-    for file_plan, result in zip([p for p in current.files if p.ok], results):
+    for file_plan, result in zip(file_plans, results):
         file_plan.outcomes = [next(outcomes) for _ in result.cases]
-    current.applied = True
-    return current
 
 
 def _record(result: BatchPlan) -> dict:
@@ -287,12 +295,12 @@ def import_now(session: Session, files: list[tuple[str, bytes]], *, series: str 
     if dry_run or result.errors:
         return result
     results = [_read(name, data, series, chapter) for name, data in files]
-    report = service.apply_import(session, results, now=now, actor=actor)
-    outcomes = iter(report.outcomes)
-    for file_plan, read in zip(result.files, results):
-        file_plan.outcomes = [next(outcomes) for _ in read.cases]
-    result.applied = True
-    return result
+
+    def work():
+        _fill(result.files, results, service.store_import(session, results, now=now, actor=actor))
+        result.applied = True
+        return result
+    return commit_or_roll_back(session, work)
 
 
 def replaced_warnings(file_plan: FilePlan) -> list[SourceWarning]:

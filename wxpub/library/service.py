@@ -53,29 +53,11 @@ def case_key(case: c.CaseContent) -> str:
 
 def apply_import(session: Session, results: list[c.ImportResult], *, now: datetime,
                  actor: str = "system", dry_run: bool = False, tz=None) -> ImportReport:
-    """Store every case of ``results``; commit once at the end, or roll back when ``dry_run``.
-
-    Every case must go to a series and chapter that exist (or that its series folder defines):
-    otherwise ``ValidationError`` lists every such problem and nothing is stored."""
-    problems = check_targets(session, results)
-    if problems:
-        raise ValidationError("\n".join(message for _, message in problems))
-    report = ImportReport(dry_run=dry_run)
+    """The import use case: store every case of ``results`` and commit once at the end, or roll
+    everything back when ``dry_run`` (the report then says what would happen)."""
     try:
-        for result in results:
-            for info in result.chapters:
-                _chapter(session, info.series, info.name, intro=info.intro, order=info.order,
-                         defined=result.defines_series)
-            for case in result.cases:
-                report.outcomes.append(_store_case(session, case, now=now))
-        changed = [o for o in report.outcomes if o.action != "unchanged"]
-        if not dry_run:
-            _notify_approvers(session, [o for o in changed if o.action == "updated"], actor, now, tz)
-        if changed:
-            session.add(AuditEntry(at=now, actor=actor, action="import", object_type="case",
-                                   detail={"created": report.count("created"),
-                                           "updated": report.count("updated"),
-                                           "case_ids": [o.case_id for o in changed]}))
+        report = store_import(session, results, now=now, actor=actor, tz=tz, notify=not dry_run)
+        report.dry_run = dry_run
         if dry_run:
             session.rollback()
         else:
@@ -83,6 +65,35 @@ def apply_import(session: Session, results: list[c.ImportResult], *, now: dateti
     except BaseException:
         session.rollback()
         raise
+    return report
+
+
+def store_import(session: Session, results: list[c.ImportResult], *, now: datetime,
+                 actor: str = "system", tz=None, notify: bool = True) -> ImportReport:
+    """Store every case of ``results`` (flushes only: the calling use case commits).
+
+    Every case must go to a series and chapter that exist (or that its series folder defines):
+    otherwise ``ValidationError`` lists every such problem and nothing is stored. ``notify``: tell
+    the approvers of releases whose content changed (``wxpub.library.drift``)."""
+    problems = check_targets(session, results)
+    if problems:
+        raise ValidationError("\n".join(message for _, message in problems))
+    report = ImportReport()
+    for result in results:
+        for info in result.chapters:
+            _chapter(session, info.series, info.name, intro=info.intro, order=info.order,
+                     defined=result.defines_series)
+        for case in result.cases:
+            report.outcomes.append(_store_case(session, case, now=now))
+    changed = [o for o in report.outcomes if o.action != "unchanged"]
+    if notify:
+        _notify_approvers(session, [o for o in changed if o.action == "updated"], actor, now, tz)
+    if changed:
+        session.add(AuditEntry(at=now, actor=actor, action="import", object_type="case",
+                               detail={"created": report.count("created"),
+                                       "updated": report.count("updated"),
+                                       "case_ids": [o.case_id for o in changed]}))
+    session.flush()
     return report
 
 

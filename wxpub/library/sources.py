@@ -22,7 +22,7 @@ from wxpub.core.content import ImportResult
 from wxpub.core.errors import ValidationError
 from wxpub.core.importers import MAX_FILE_BYTES, SourceError, errors, import_bytes, import_tree
 
-SUPPORTED = (".md", ".markdown", ".docx", ".xlsx", ".txt", ".html", ".htm")
+SUPPORTED = (".docx", ".xlsx", ".md", ".markdown", ".txt", ".html", ".htm")
 SUPPORTED_SHOWN = ".docx .xlsx .md .txt .html"  # what staff are told (.markdown and .htm are read too)
 #: old or other office formats: the program that can save them as one we read
 SAVE_AS = {".doc": ("Word", ".docx"), ".xls": ("Excel", ".xlsx"), ".wps": ("WPS 文字", ".docx"),

@@ -340,6 +340,8 @@ def test_published_article_shows_up_in_statistics_over_http():
     from servers import start_sandbox
 
     with start_sandbox(seed=4242) as sb:
+        from servers import away_from_midnight
+        away_from_midnight(sb)  # the article's day must have reading hours after it went out
         client = testing.SandboxClient(sb)
         thumb = client.json("/cgi-bin/material/add_material", params={"type": "thumb"},
                             files={"media": ("cover.jpg", testing.jpeg_bytes(), "image/jpeg")})

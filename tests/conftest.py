@@ -35,11 +35,16 @@ def database_url(request, tmp_path):
         yield url
 
 
+# Tests whose subject is not the review chain run as an office with one stage (终审, no 校对
+# rounds); the chain's own tests configure the default 初审 → 复审 → 终审 with 3 rounds.
+SINGLE_STAGE = {"review_stages": "终审", "proofread_rounds": "0"}
+
+
 @pytest.fixture
 def settings(database_url, tmp_path) -> Settings:
     """Settings as a deployment would have them, on the test database."""
     return Settings.from_mapping({"env": "test", "database_url": database_url,
-                                  "instance_path": str(tmp_path / "instance")})
+                                  "instance_path": str(tmp_path / "instance"), **SINGLE_STAGE})
 
 
 @pytest.fixture
@@ -167,6 +172,8 @@ def cli(runtime):
 
     runner = CliRunner()
     env = {"WXPUB_DATABASE_URL": runtime.settings.database_url, "WXPUB_ENV": "test",
+           "WXPUB_REVIEW_STAGES": runtime.settings.review_stages,
+           "WXPUB_PROOFREAD_ROUNDS": str(runtime.settings.proofread_rounds),
            "WXPUB_INSTANCE_PATH": str(runtime.settings.instance_path)}
 
     def run(*args):
@@ -300,6 +307,8 @@ def wechat_settings(request, database_url, tmp_path):
     def build(server=None, **overrides) -> Settings:
         server = server if server is not None else request.getfixturevalue("sandbox")
         overrides.setdefault("instance_path", str(tmp_path / "instance"))
+        for name, value in SINGLE_STAGE.items():
+            overrides.setdefault(name, value)
         return sandbox_settings(server.url, database_url, **overrides)
     return build
 

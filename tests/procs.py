@@ -50,7 +50,8 @@ class Stack:
                     "WXPUB_WECHAT_API_URL": self.sandbox_url, "WXPUB_APPID": CFG.appid,
                     "WXPUB_APPSECRET": CFG.secret, "WXPUB_TOKEN": CFG.token,
                     "WXPUB_ENCODING_AES_KEY": CFG.aes_key, "WXPUB_WECHAT_TIMEOUT": "2",
-                    "WXPUB_LATE_TOLERANCE": "600", **QUICK, "PYTHONUNBUFFERED": "1"}
+                    "WXPUB_LATE_TOLERANCE": "600", "WXPUB_REVIEW_STAGES": "终审",
+                    "WXPUB_PROOFREAD_ROUNDS": "0", **QUICK, "PYTHONUNBUFFERED": "1"}
         self.env.pop("WXPUB_CRASH_AT", None)
         log = open(tmp_path / "sandbox.log", "w")
         self.sandbox = subprocess.Popen(

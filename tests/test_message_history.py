@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wxpub.editorial import compose
 from wxpub.infra.clock import format_local
 from wxpub.library import editing
-from wxpub.models import Approval, Article, Case, Chapter, Message, MessageVersion, Release
+from wxpub.models import Article, Case, Chapter, Message, MessageVersion, Release
 from wxpub.publishing import pipeline as publish
 from wxpub.staff import users
 
@@ -35,8 +35,11 @@ def _snapshot(session, version_id: int) -> dict:
 
 
 def _approvals(session, release_id: int) -> list:
+    from wxpub.models import Signoff
+    release = session.get(Release, release_id)
     return [(a.id, a.message_version_id, a.sha256, a.voided_at, a.void_reason)
-            for a in session.scalars(select(Approval).where(Approval.release_id == release_id))]
+            for a in session.scalars(select(Signoff).where(
+                Signoff.message_version_id == release.sent_version_id))]
 
 
 def test_a_published_version_stays_as_sent_when_the_chapter_is_composed_again(rt, tmp_path, sandbox_sleep):
@@ -112,10 +115,14 @@ def test_an_edit_under_an_approved_release_makes_a_new_version_and_leaves_the_ol
         lead = list(case.current_version.content["lead"])
         editing.save_content(s, case.id, {"lead": [lead[0] + EDITED, *lead[1:]]}, actor="测试",
                              now=rt.clock.now(), tz=rt.settings.tz)
+        # The edit voids v1's chain at once: the release waits for a new approval.
+        s.expire_all()
+        assert s.get(Release, release_id).state == "planned"
     make_due(rt, [release_id])
-    # The gate sees the drift, composes v2 and sends the release back for approval: nothing goes out.
-    assert publish.run_release(rt, release_id, worker=WORKER, sleep=sandbox_sleep) == "planned"
+    assert publish.run_release(rt, release_id, worker=WORKER, sleep=sandbox_sleep) is None  # nothing to send
     with rt.db.session() as s:
+        compose.recompose(s, s.get(Release, release_id).message_id, now=rt.clock.now(), actor="测试")
+        s.commit()
         release = s.get(Release, release_id)
         assert release.sent_version_id in (None, v1_id) and release.approved_version_id is None
         assert s.get(Message, release.message_id).current_version.version == 2

@@ -41,7 +41,8 @@ def test_the_approver_is_told_at_once_and_the_notice_leads_to_the_case(app, appr
     saved = post_form(editor_client, cid, {"f-points-1-rest": typo.replace("广聚天下才", "广聚天下英才")},
                       page=page)
     message = flashes(editor_client.get(saved.headers["Location"]).get_data(as_text=True))[0]
-    assert message.startswith("已保存为 v2。此案例所在篇章已安排发布：2026-03-05 09:00 发布（已审批待发）")
+    # the edit took the release out of "approved" at once: it waits for a new version and its chain
+    assert message.startswith("已保存为 v2。此案例所在篇章已安排发布：2026-03-05 09:00 发布（待审批）")
     assert "需重新排版并重新审批；已通知审批人：张主任" in message
 
     client, _headers = login(app, APPROVER, APPROVER_PASSWORD)
@@ -65,10 +66,25 @@ def test_the_approver_is_told_at_once_and_the_notice_leads_to_the_case(app, appr
     assert "查看案例</a>" in after  # read notices still lead to the case
 
 
-def test_marking_all_read_and_nobody_marks_anothers_notices(app, approved, editor_client, session):
+def _compose_and_approve_again(runtime, release_ids):
+    """The editor composes the chapter again and the approver signs the new version."""
+    from wxpub.editorial import compose
+    from wxpub.models import Release
+    from wxpub.releases import approvals
+
+    with runtime.db.session() as s:
+        compose.recompose(s, s.get(Release, release_ids[0]).message_id, now=runtime.clock.now(),
+                          actor="测试")
+        s.commit()
+        approvals.approve(s, release_ids, by=APPROVER, now=runtime.clock.now(),
+                          policy=runtime.settings.review_policy)
+
+
+def test_marking_all_read_and_nobody_marks_anothers_notices(app, runtime, approved, editor_client, session):
     cid = case_id(session, "人文环境", 2)
     for text in ("第一次修改。", "第二次修改。"):
         post_form(editor_client, cid, {"f-closing-2": text})
+        _compose_and_approve_again(runtime, approved)
     listing = _notices(editor_client)
     assert "没有通知" in listing  # the editor has none of their own
     client, _ = login(app, APPROVER, APPROVER_PASSWORD)
@@ -88,9 +104,10 @@ def test_marking_all_read_and_nobody_marks_anothers_notices(app, approved, edito
     assert "已把 1 条通知标为已读" in flashes(page)[0] and 'class="notice unread"' not in page
 
 
-def test_a_revert_under_the_release_tells_the_approver_too(app, approved, editor_client, session):
+def test_a_revert_under_the_release_tells_the_approver_too(app, runtime, approved, editor_client, session):
     cid = case_id(session, "人文环境", 3)
     post_form(editor_client, cid, {"f-closing-2": "补充一段。"})
+    _compose_and_approve_again(runtime, approved)
     page = editor_client.get(f"/library/cases/{cid}/history").get_data(as_text=True)
     reverted = editor_client.post(f"/library/cases/{cid}/revert",
                                   data={"csrf_token": CSRF.search(page).group(1), "version": "1",
@@ -123,3 +140,4 @@ def test_a_reimport_that_changes_an_approved_case_tells_the_approver(app, approv
     listing = _notices(client)
     assert "通知（1 条未读）" in listing
     assert "已被 lisi 重新导入并更新" in listing and "2026-03-05 09:00 的发布（已审批待发）" in listing
+    assert "已退回待审批" in listing

@@ -1,7 +1,8 @@
 """``wxpub demo``: the whole story on embedded defaults, for a fresh machine and for staff training.
 
 1. a fresh SQLite database under ``instance/demo/`` and the WeChat sandbox on loopback;
-2. the sample cases of ``articles/`` imported and rendered; a demo user who approves them;
+2. the sample cases of ``articles/`` imported and rendered; a demo admin and a review office
+   (editor, proofreader, reviewer, approver: ``demo_review``) who sign each article off;
 3. a demo plan that releases the four chapters a few seconds apart, applied and approved;
 4. the scheduler and the web app as separate processes: the chapters go out to the sandbox;
 5. the sandbox clock moved on three days, statistics pulled, the dashboard served.
@@ -27,7 +28,8 @@ from wxpub.library import service as library
 
 from wxpub.infra import migrate
 
-from wxpub.releases import approvals, plans as release_plans, queries
+from wxpub.cli import demo_review
+from wxpub.releases import plans as release_plans, queries
 from wxpub.core.release_states import state_name
 
 from wxpub.library import sources
@@ -144,6 +146,7 @@ class Demo:
             say(f"③ 导入 articles/：{len(report.outcomes)} 个案例（新建 {report.count('created')}）")
             users.create_user(session, DEMO_USER, DEMO_PASSWORD, "admin", now=now,
                               display_name="演示管理员", actor="demo")
+            demo_review.create_staff(session, now=now)
         return rt
 
     def plan(self, rt: Runtime) -> list[int]:
@@ -159,8 +162,9 @@ class Demo:
             report = release_plans.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now(),
                                                   actor="demo")
             ids = sorted(r.id for r in report.created + report.moved + report.unchanged)
-            approvals.approve(session, ids, by=DEMO_USER, now=rt.clock.now())  # 演示管理员
-        say(f"④ 排版四个篇章并按计划 {path.name} 审批：首篇 {start:%H:%M:%S} 发布，之后每 {self.gap} 秒一篇")
+        signed = demo_review.walk_chain(rt, ids)
+        say(f"④ 排版四个篇章，按“{rt.settings.review_policy.describe(users.role_name)}”签署 {signed} 次，"
+            f"计划 {path.name}：首篇 {start:%H:%M:%S} 发布，之后每 {self.gap} 秒一篇")
         return ids
 
     def publish(self, rt: Runtime, ids: list[int], timeout: float = 180) -> None:

@@ -113,9 +113,11 @@ def release_list(as_json: bool) -> None:
 @click.argument("release_ids", nargs=-1, type=int, metavar="[发布编号]...")
 @click.option("--all", "approve_all", is_flag=True, help="审批所有待审批的发布")
 @as_option("--by", required=True,
-           help="以哪位审批人的账号审批：须为已启用、角色为“终审”或“管理员”的账号（--by 与 --as 相同）")
+           help="以哪位审批人的账号签署最后一个审核环节（默认“终审”）：须为已启用、角色可签该环节的账号（--by 与 --as 相同）")
 def release_approve(release_ids, approve_all: bool, as_user: str) -> None:
-    """以审批人的账号审批发布的当前内容版本（审批只对这一版本有效，内容一改即作废）。
+    """以审批人的账号签署发布当前内容版本的最后一个审核环节（只对这一版本有效，内容一改即作废）。
+
+    本单位只设一个审核环节时，这就是审批；设了初审、复审或校对时，缺少哪些环节会逐一说明。
 
     发布编号：一个或多个，见 wxpub release list；或用 --all 审批所有待审批的发布。
     """
@@ -126,7 +128,8 @@ def release_approve(release_ids, approve_all: bool, as_user: str) -> None:
                                                .order_by(Release.scheduled_at)))
         if not release_ids:
             raise click.UsageError("请指定发布编号，或使用 --all")
-        done = approvals.approve(session, list(release_ids), by=as_user, now=rt.clock.now())
+        done = approvals.approve(session, list(release_ids), by=as_user, now=rt.clock.now(),
+                                 policy=rt.settings.review_policy, tz=rt.settings.tz)
         approver = session.scalar(select(User).where(User.username == as_user.strip()))
         who = approver.username if approver.display_name == approver.username \
             else f"{approver.display_name}（{approver.username}）"
@@ -170,21 +173,25 @@ def release_show(release_id: int, as_json: bool) -> None:
 
     发布编号：见 wxpub release list。
     """
-    from wxpub.models import Approval, PublishAttempt
+    from wxpub.models import PublishAttempt, Signoff
 
     rt = get_runtime()
     tz = rt.settings.tz
     with rt.db.session() as session:
         r = queries.get(session, release_id)
         row = next(x for x in queries.listing(session, tz=tz) if x["id"] == release_id)
-        approvals = session.scalars(select(Approval).where(Approval.release_id == r.id).order_by(Approval.id)).all()
+        # the sign-offs of the version the release carries (sent, approved, else its message's current one)
+        approvals = session.scalars(select(Signoff).where(Signoff.sha256 == (row["version_hash"] or ""),
+                                                          Signoff.message_id == (r.message_id or 0))
+                                    .order_by(Signoff.at, Signoff.id)).all()
         attempts = session.scalars(select(PublishAttempt).where(PublishAttempt.release_id == r.id)
                                    .order_by(PublishAttempt.id)).all()
         data = {**row, "media_id": r.media_id, "publish_id": r.publish_id, "msg_id": r.msg_id,
                 "msg_data_id": r.msg_data_id, "fallback_path": r.fallback_path,
-                "approvals": [{"by": a.approved_by, "username": a.approver_username,
-                               "stage": a.stage, "sha256": a.sha256,
-                               "at": a.approved_at.astimezone(tz).isoformat(),
+                "approvals": [{"by": a.display_name or a.username, "username": a.username,
+                               "stage": f"{a.stage}第{a.round}轮" if a.round else a.stage,
+                               "decision": a.decision, "comment": a.comment, "sha256": a.sha256,
+                               "at": a.at.astimezone(tz).isoformat(),
                                "voided": a.void_reason} for a in approvals],
                 "attempts": [{"step": a.step, "outcome": a.outcome, "errcode": a.errcode,
                               "at": a.started_at.astimezone(tz).isoformat(), "detail": a.detail}
@@ -196,7 +203,8 @@ def release_show(release_id: int, as_json: bool) -> None:
                f"{format_local(_parse(data['scheduled_at']), tz)}，{state_name(data['state'])}")
     for a in data["approvals"]:
         who = f"{a['by']}（{a['username']}）" if a["username"] and a["username"] != a["by"] else a["by"]
-        click.echo(f"  审批：{who}（{a['stage']}）{a['at'][:16]} 版本哈希 {a['sha256'][:12]}"
+        verb = "审批" if a["decision"] == "approve" else "退回"
+        click.echo(f"  {verb}：{who}（{a['stage']}）{a['at'][:16]} 版本哈希 {a['sha256'][:12]}"
                    + (f"  已作废：{a['voided']}" if a["voided"] else ""))
     for a in data["attempts"]:
         extra = ""

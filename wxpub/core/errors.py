@@ -55,3 +55,10 @@ class Conflict(WxpubError):
 
     code = "conflict"
     http_status = 409
+
+
+class Forbidden(WxpubError):
+    """The person's role does not allow the action (HTTP 403)."""
+
+    code = "forbidden"
+    http_status = 403

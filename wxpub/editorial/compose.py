@@ -18,10 +18,9 @@ from wxpub.core import content as c
 from wxpub.library import service as library
 from wxpub.core.errors import NotFound, ValidationError
 from wxpub.core.lint import lint_message, load_lexicon
-from wxpub.core.release_states import FROZEN, State
-from wxpub.models import (Approval, Article, AuditEntry, Case, Chapter, MediaFile, Message,
+from wxpub.models import (Article, AuditEntry, Case, Chapter, MediaFile, Message,
                      MessageVersion, Release, Series)
-from wxpub.releases import transitions
+from wxpub.editorial import voids
 from wxpub.editorial.selection import chosen_cases, content_drifted  # noqa: F401 (re-exported)
 from wxpub.core.render import RenderedMessage, RenderFooter, render_installments
 
@@ -240,23 +239,13 @@ def _store(session, chapter, rendered, findings, version_ids, case_ids, now, act
 
 def _void_approvals(session: Session, message: Message, version: MessageVersion,
                     now: datetime, actor: str, settings) -> None:
-    """Any edit voids approvals of other versions; their releases wait for a new approval.
+    """A new version voids the review chains of the message's other versions (their signers are
+    told) and takes its releases out of "approved": they wait for the new version's chain.
 
-    History is never rewritten: a release that is being sent or was sent (``FROZEN``) keeps its
-    approval of the version that went out; the new version is for a new release."""
-    releases = session.scalars(select(Release).where(Release.message_id == message.id,
-                                                     Release.state == State.APPROVED))
-    for release in releases:
-        transitions.void_approval(session, release, actor=actor, now=now, settings=settings,
-                                  reason=f"内容已修改（新版本 v{version.version}），原审批作废，需重新审批")
-    approvals = session.scalars(
-        select(Approval).join(Release, Approval.release_id == Release.id)
-        .where(Release.message_id == message.id, Approval.voided_at.is_(None),
-               Approval.sha256 != version.sha256,
-               Release.state.not_in([s.value for s in FROZEN])))
-    for approval in approvals:
-        approval.voided_at = now
-        approval.void_reason = f"内容已修改（新版本 v{version.version}），原审批作废"
+    History is never rewritten: a version being sent or sent keeps its chain
+    (``wxpub.editorial.voids``); the new version is for a new release."""
+    voids.void_message(session, message, reason=f"内容已修改（新版本 v{version.version}），原审核作废，需重新审核",
+                       now=now, actor=actor, settings=settings, keep_version_id=version.id)
 
 
 def office_lexicon(settings):

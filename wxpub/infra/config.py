@@ -33,6 +33,8 @@ failing at publish time.
 | WXPUB_MAX_REQUEST_BYTES  | 2097152 (largest request body the web app reads; bigger ones get HTTP 413) |
 | WXPUB_SESSION_HOURS      | 8 (hours a staff login lasts, counted from the login, however active the session) |
 | WXPUB_PROXY_HOPS         | 0 (reverse proxies in front of the web app whose X-Forwarded-For is trusted) |
+| WXPUB_REVIEW_STAGES      | 初审,复审,终审 (the sign-off stages in order; ``名称:角色`` names the role, e.g. ``终审:approver``) |
+| WXPUB_PROOFREAD_ROUNDS   | 3 (校对 rounds recorded by different people before the last stage; 0–9) |
 
 Any other ``WXPUB_*`` variable stops start-up too (``ConfigError`` suggesting the nearest known name),
 so a misspelt variable is not silently ignored; the few ``WXPUB_*`` variables that are read elsewhere
@@ -55,6 +57,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from wxpub.core.errors import WxpubError
+from wxpub.core.review_policy import DEFAULT_ROUNDS, DEFAULT_STAGES, Policy, PolicyError, parse_policy
 
 log = logging.getLogger("wxpub.config")
 
@@ -122,11 +125,18 @@ class Settings:
     callback_plaintext: bool = False
     allow_sqlite: bool = False
     max_request_bytes: int = 2 * 1024 * 1024
+    review_stages: str = DEFAULT_STAGES
+    proofread_rounds: int = DEFAULT_ROUNDS
 
     @property
     def tz(self) -> ZoneInfo:
         """The timezone people see times in."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def review_policy(self) -> Policy:
+        """The 三审三校 configuration in force (validated at start-up)."""
+        return parse_policy(self.review_stages, self.proofread_rounds)
 
     @property
     def is_production(self) -> bool:
@@ -161,7 +171,7 @@ class Settings:
         kwargs: dict = {"env": env, "instance_path": instance}
         for name in ("wechat_api_url", "appid", "appsecret", "token", "encoding_aes_key",
                      "account_type", "redis_url", "secret_key", "timezone", "alert_webhook_url",
-                     "lexicon_file", "database_url"):
+                     "lexicon_file", "database_url", "review_stages"):
             if name in values:
                 kwargs[name] = str(values[name]).strip()
         for name in ("wechat_timeout", "late_tolerance", "confirm_wait", "prepare_ahead", "confirm_poll",
@@ -183,6 +193,11 @@ class Settings:
         for name in ("callback_plaintext", "allow_sqlite"):
             if name in values:
                 kwargs[name] = _flag(f"WXPUB_{name.upper()}", values[name])
+        if "proofread_rounds" in values:
+            try:
+                kwargs["proofread_rounds"] = int(str(values["proofread_rounds"]).strip())
+            except ValueError:
+                raise ConfigError("WXPUB_PROOFREAD_ROUNDS", f"应为 0–9 的整数，而不是 {values['proofread_rounds']!r}") from None
         if "max_request_bytes" in values:
             kwargs["max_request_bytes"] = int(_positive_float("WXPUB_MAX_REQUEST_BYTES",
                                                               values["max_request_bytes"]))
@@ -232,6 +247,11 @@ class Settings:
             raise ConfigError("WXPUB_LEXICON_FILE", f"找不到词库文件：{self.lexicon_file}")
         if self.max_request_bytes < 64 * 1024:
             raise ConfigError("WXPUB_MAX_REQUEST_BYTES", "太小：至少 65536 字节（64 KB）")
+        try:
+            parse_policy(self.review_stages, self.proofread_rounds)
+        except PolicyError as error:
+            variable = "WXPUB_PROOFREAD_ROUNDS" if "校对轮次" in str(error) else "WXPUB_REVIEW_STAGES"
+            raise ConfigError(variable, str(error)) from None
         if self.is_production:
             self._validate_production()
 

@@ -34,6 +34,8 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        from wxpub.infra import audit_chain  # the audit rows of every session are chained at commit
+        audit_chain.install(self._factory)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wxpub.core.release_states import STATE_NAMES, State
-from wxpub.models import Approval, Case, Notice, Release
+from wxpub.models import Case, Release
 
 # Releases that are still to go out: a change under them matters.
 WAITING = (State.PLANNED, State.APPROVED, State.HELD, State.FAILED)
@@ -26,18 +26,6 @@ def releases_carrying(session: Session, case: Case) -> list[Release]:
                                                  Release.state.in_([s.value for s in WAITING]))
                            .order_by(Release.scheduled_at))
     return list(rows)
-
-
-def _approved_content_differs(session: Session, release: Release) -> bool:
-    """True when what the release's approved version was rendered from is no longer the
-    chapter's content — the very test the publisher applies before sending
-    (``selection.content_drifted``), so a notice goes out exactly when the release will need a new
-    approval (an edit of a case the article leaves out, e.g. a rejected one, needs none)."""
-    from wxpub.editorial.selection import content_drifted
-
-    if release.approved_version_id is None:
-        return True
-    return content_drifted(session, release)
 
 
 def who(session: Session, username: str) -> str:
@@ -64,22 +52,29 @@ def flag_change(session: Session, case: Case, *, actor: str, now: datetime, tz,
 
 def notify_change(session: Session, case: Case, *, actor: str, now: datetime, tz,
                   what: str = "修改") -> tuple[list[Release], list[str]]:
-    """``flag_change`` that also says who was told: (the waiting releases, the approvers notified
-    as "display name" or "display name（username）", sorted)."""
+    """``flag_change`` that also says who was told: (the waiting releases, the signers notified
+    as "display name" or "display name（username）", sorted).
+
+    A change under a composed chapter article voids the review chain of its current version at once
+    (``wxpub.editorial.voids``): the people who signed are told, and its approved releases go back
+    to planning until the article is composed again and signed again."""
+    from wxpub.editorial import voids
+    from wxpub.editorial.chain import version_drifted
+    from wxpub.models import Message
+
     releases = releases_carrying(session, case)
-    notified: dict[str, str] = {}
-    for release in releases:
-        if not _approved_content_differs(session, release):
+    notified: list[str] = []
+    messages = session.scalars(select(Message).where(Message.chapter_id == case.chapter_id))
+    for message in messages:
+        version = message.current_version
+        if version is None or not version_drifted(session, version):
             continue
-        approvers = dict(session.execute(
-            select(Approval.approver_username, Approval.approved_by).where(
-                Approval.release_id == release.id, Approval.voided_at.is_(None),
-                Approval.approver_username.is_not(None))).all())
-        message = (f"案例《{case.title}》已被 {who(session, actor)} {what}；{describe(release, tz)}"
-                   "审批的是修改前的内容：请重新生成并重新审批，否则到计划时间不会发布。")
-        for username in sorted(approvers):
-            session.add(Notice(username=username, created_at=now, kind="content_changed",
-                               message=message[:500], link=f"/library/cases/{case.id}"))
-            shown = approvers[username] or username
-            notified[username] = shown if shown == username else f"{shown}（{username}）"
-    return releases, sorted(notified.values())
+        waiting = "、".join(describe(r, tz) for r in releases if r.message_id == message.id)
+        reason = (f"案例《{case.title}》已被 {who(session, actor)} {what}；{waiting or '这篇文章'}"
+                  "审核的是修改前的内容，已退回待审批：请重新生成并重新审核，否则到计划时间不会发布")
+        for name in voids.void_signoffs(session, version, reason=reason, now=now, actor=actor,
+                                        link=f"/library/cases/{case.id}"):
+            if name not in notified:
+                notified.append(name)
+        voids.unapprove_releases(session, message, reason=reason, now=now, actor=actor)
+    return releases, sorted(notified)

@@ -3,19 +3,21 @@
 from wxpub.models.base import Base, UTCDateTime, utcnow
 from wxpub.models.library import (Case, CaseVersion, Chapter, ImportBatch, ImportBatchFile, MediaFile,
                                   Series)
-from wxpub.models.people import (ROLES, Alert, AuditEntry, LoginThrottle, Notice, OutboxMessage,
+from wxpub.models.people import (ROLES, Alert, AuditEntry, AuditHead, LoginThrottle, Notice, OutboxMessage,
                                  StaffSession, User)
-from wxpub.models.publishing import (AccessToken, Account, Approval, Article, CallbackEvent, Message,
+from wxpub.models.publishing import (AccessToken, Account, Article, CallbackEvent, Message,
                                     MessageVersion, PublishAttempt, Release, ReleaseTransition,
                                     UploadedMedia)
+from wxpub.models.review import PhonePreview, ReviewComment, ReviewSheet, Signoff
 from wxpub.models.stats import StatArticle, StatArticleDaily, StatBizDaily, StatPull
 
 __all__ = [
     "Base", "UTCDateTime", "utcnow",
     "Series", "Chapter", "Case", "CaseVersion", "MediaFile", "ImportBatch", "ImportBatchFile",
-    "Account", "Message", "MessageVersion", "Article", "Release", "Approval", "PublishAttempt",
+    "Account", "Message", "MessageVersion", "Article", "Release", "PublishAttempt",
     "ReleaseTransition",
     "UploadedMedia", "AccessToken", "CallbackEvent",
     "StatArticle", "StatArticleDaily", "StatBizDaily", "StatPull",
-    "User", "StaffSession", "LoginThrottle", "AuditEntry", "Alert", "OutboxMessage", "Notice", "ROLES",
+    "User", "StaffSession", "LoginThrottle", "AuditEntry", "AuditHead",
+    "Signoff", "ReviewComment", "ReviewSheet", "PhonePreview", "Alert", "OutboxMessage", "Notice", "ROLES",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from wxpub.models.base import Base, utcnow
 
-ROLES = ("editor", "reviewer", "approver", "admin")
+ROLES = ("editor", "proofreader", "reviewer", "approver", "admin")
 
 
 class User(Base):
@@ -26,6 +26,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    wechat_id: Mapped[str] = mapped_column(String(100), default="")  # 微信号, for phone previews
 
 
 class StaffSession(Base):
@@ -60,16 +61,36 @@ class LoginThrottle(Base):
 
 
 class AuditEntry(Base):
-    """Who did what to which object, when (imports, curation, approvals, publishing)."""
+    """Who did what to which object, when, from where (imports, edits, curation, compose, sign-offs,
+    plans, cancels, retries, logins, user changes). Append-only and chained: ``seq`` numbers the rows
+    without gaps, ``prev_hash`` is the previous row's ``row_hash`` and ``row_hash`` covers this row's
+    fields and ``prev_hash`` (``wxpub.staff.audit``), so an edited or deleted row is found by
+    ``wxpub audit verify``. ``seq``/``prev_hash``/``row_hash`` are set when the transaction commits."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int | None] = mapped_column(unique=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(50))
+    actor: Mapped[str] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(50), index=True)
     object_type: Mapped[str] = mapped_column(String(50), default="")
     object_id: Mapped[str] = mapped_column(String(100), default="")
     detail: Mapped[dict] = mapped_column(default=dict)
+    before_sha256: Mapped[str] = mapped_column(String(64), default="")  # content hash before the action
+    after_sha256: Mapped[str] = mapped_column(String(64), default="")   # … and after it
+    address: Mapped[str] = mapped_column(String(64), default="")        # the request's client address
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    row_hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AuditHead(Base):
+    """The chain's newest link (one row, id 1): appending locks it, so two transactions never chain
+    onto the same row, and a deleted last row is found (the head no longer matches)."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    row_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class Alert(Base):

@@ -124,22 +124,6 @@ class Release(Base):
     message: Mapped[Message | None] = relationship()
 
 
-class Approval(Base):
-    """A sign-off (初审/复审/终审) of one exact message version; voided when the content changes."""
-
-    __tablename__ = "approvals"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
-    message_version_id: Mapped[int] = mapped_column(ForeignKey("message_versions.id"))
-    sha256: Mapped[str] = mapped_column(String(64))
-    stage: Mapped[str] = mapped_column(String(20), default="终审")
-    approved_by: Mapped[str] = mapped_column(String(100))  # the approver's display name
-    approver_username: Mapped[str | None] = mapped_column(String(80), ForeignKey("users.username"))
-    approved_at: Mapped[datetime] = mapped_column(default=utcnow)
-    voided_at: Mapped[datetime | None]
-    void_reason: Mapped[str | None] = mapped_column(String(300))
-
-
 class PublishAttempt(Base):
     """The persisted log of every pipeline step: what was tried, by whom, and what came back."""
 

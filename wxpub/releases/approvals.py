@@ -1,8 +1,9 @@
-"""Approvals bound to one exact content version ("先审后发"): any later change voids them.
+"""``release approve``: sign the last review stage of each release's current version, for offices
+whose chain is that one stage (or whose earlier stages are already signed).
 
-An approval is given by a person: an enabled staff account whose role allows the stage
-(``STAGE_ROLES``; admins may approve every stage). The row records the account's user name and its
-display name.
+The sign-off itself is ``wxpub.editorial.review.record_signoff`` — the same rules as the web pages
+and the API (role, order, one stage per person, 校对 rounds, blocking findings). Where earlier
+stages are still missing, the refusal names them and says how to sign them.
 """
 
 from __future__ import annotations
@@ -11,55 +12,66 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from wxpub.core.errors import Conflict, ValidationError
+from wxpub.core.errors import Conflict, Forbidden
 from wxpub.core.release_states import State, state_name
-from wxpub.models import Approval, AuditEntry, Message, Release
+from wxpub.core.review_policy import APPROVE, Policy
+from wxpub.editorial import chain, review
+from wxpub.infra.db import commit_or_roll_back
+from wxpub.models import Message, Release
 from wxpub.releases import transitions
-from wxpub.releases.queries import approval_valid, get
-from wxpub.staff.actors import require_user
-
-# Who may sign each stage off (admins may sign every stage).
-STAGE_ROLES = {"终审": ("approver",)}
+from wxpub.releases.queries import get
+from wxpub.staff.users import role_name
 
 
-def approve(session: Session, release_ids: list[int], *, by: str, now: datetime,
-            stage: str = "终审") -> list[Release]:
-    """Approve, as the account ``by`` (a user name), the exact current content version of each
-    release; all or none (one commit).
+def approve(session: Session, release_ids: list[int], *, by: str, now: datetime, policy: Policy,
+            tz=None) -> list[Release]:
+    """Give, as the account ``by``, the last stage's approval (终审 by default) of the exact current
+    version of each release; all or none (one commit)."""
+    def work():
+        person = review.signer(session, by)
+        if person.role not in policy.last.roles:
+            raise Forbidden(f"“{policy.last.name}”须由{'或'.join(role_name(r) for r in policy.last.roles)}签署，"
+                            f"账号“{person.username}”的角色是“{role_name(person.role)}”", code="role")
+        releases = [get(session, release_id) for release_id in release_ids]
+        for release in releases:
+            if release.state in (State.PUBLISHED, State.PUBLISHING, State.CANCELED):
+                raise Conflict(f"发布 {release.id} 状态为“{state_name(release.state)}”，不能审批")
+            message = session.get(Message, release.message_id) if release.message_id else None
+            if message is None or message.current_version is None:
+                raise Conflict(f"发布 {release.id} 还没有排版好的内容")
+        done_messages: set[int] = set()
+        for release in releases:
+            message = session.get(Message, release.message_id)
+            version = message.current_version
+            if chain.sealed(session, version.id):
+                if release.state == State.PLANNED:
+                    transitions.approve(session, release, version.id, actor=by, now=now)
+                elif release.state in (State.HELD, State.FAILED):
+                    release.approved_version_id = version.id
+                continue
+            if message.id in done_messages:
+                continue
+            _explain_missing(session, release, version, policy)
+            review.record_signoff(session, message.id, version_hash=version.sha256,
+                                  stage=policy.last.name, decision=APPROVE, by=by, now=now,
+                                  policy=policy, tz=tz or _utc())
+            done_messages.add(message.id)
+        return releases
+    return commit_or_roll_back(session, work)
 
-    The approver and every release are checked first (account enabled with a role allowed to sign
-    ``stage`` off; state, content, blocking findings); only then is anything written.
-    """
-    if stage not in STAGE_ROLES:
-        raise ValidationError(f"没有“{stage}”这个审批环节（可用：{'、'.join(STAGE_ROLES)}）")
-    approver = require_user(session, by, roles=STAGE_ROLES[stage], purpose=f"审批（{stage}）")
-    by = approver.username
-    checked = []
-    for release_id in release_ids:
-        release = get(session, release_id)
-        if release.state in (State.PUBLISHED, State.PUBLISHING, State.CANCELED):
-            raise Conflict(f"发布 {release.id} 状态为“{state_name(release.state)}”，不能审批")
-        message = session.get(Message, release.message_id)
-        version = message.current_version if message else None
-        if version is None:
-            raise Conflict(f"发布 {release.id} 还没有排版好的内容")
-        blocking = [f for f in version.findings if f["severity"] == "blocking"]
-        if blocking:
-            lines = "\n".join(f"  - {f['location']}：{f['message']}" for f in blocking[:10])
-            raise Conflict(f"发布 {release.id} 的内容有 {len(blocking)} 个阻断问题，不能审批：\n{lines}")
-        checked.append((release, version))
-    for release, version in checked:
-        if not approval_valid(session, release):
-            session.add(Approval(release_id=release.id, message_version_id=version.id,
-                                 sha256=version.sha256, stage=stage, approved_by=approver.display_name,
-                                 approver_username=approver.username, approved_at=now))
-        if release.state in (State.PLANNED, State.APPROVED):
-            transitions.approve(session, release, version.id, actor=by, now=now)
-        else:  # held or failed: the approval is recorded; a retry puts it back in the schedule
-            release.approved_version_id = version.id
-        session.add(AuditEntry(at=now, actor=by, action="release.approve", object_type="release",
-                               object_id=str(release.id),
-                               detail={"sha256": version.sha256, "version": version.version,
-                                       "stage": stage, "display_name": approver.display_name}))
-    session.commit()
-    return [release for release, _ in checked]
+
+def _explain_missing(session: Session, release: Release, version, policy: Policy) -> None:
+    """Refuse, naming them, when stages before the last one (or 校对 rounds) are missing."""
+    state = chain.state(session, version.id, policy)
+    missing = [m for m in state.missing() if m != policy.last.name]
+    if missing:
+        raise Conflict(
+            f"发布 {release.id}（v{version.version}）还缺少：{'、'.join(missing)}。本单位的审核流程是"
+            f"“{policy.describe(role_name)}”，wxpub release approve 只签最后一个环节“{policy.last.name}”；"
+            f"其余环节请在网页的审核页签署，或用 wxpub review sign {release.message_id} --stage 环节 --as 用户名",
+            code="review_incomplete")
+
+
+def _utc():
+    from datetime import timezone
+    return timezone.utc

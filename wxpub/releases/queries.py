@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wxpub.core.errors import NotFound
-from wxpub.models import Approval, Chapter, Message, Release
+from wxpub.editorial import chain
+from wxpub.models import Chapter, Message, MessageVersion, Release
 
 
 def listing(session: Session, *, tz) -> list[dict]:
@@ -23,7 +24,20 @@ def release_dict(r: Release, chapter: str, tz) -> dict:
             "article_urls": list(r.article_urls or []), "plan_key": r.plan_key,
             "step": r.step, "error_code": r.error_code, "error_message": r.error_message,
             "published_at": r.published_at.astimezone(tz).isoformat() if r.published_at else None,
-            "approved": r.approved_version_id is not None}
+            "approved": r.approved_version_id is not None, "message_id": r.message_id,
+            "version_hash": _version_hash(r)}
+
+
+def _version_hash(r: Release) -> str | None:
+    """The hash of the version the release carries: what it sent, else what was approved, else
+    its message's current version."""
+    if r.message is None:
+        return None
+    from sqlalchemy.orm import object_session
+    session = object_session(r)
+    version_id = r.sent_version_id or r.approved_version_id or r.message.current_version_id
+    version = session.get(MessageVersion, version_id) if session is not None and version_id else None
+    return version.sha256 if version is not None else None
 
 
 def get(session: Session, release_id: int) -> Release:
@@ -35,11 +49,10 @@ def get(session: Session, release_id: int) -> Release:
 
 
 def approval_valid(session: Session, release: Release) -> bool:
-    """True when the release's current content version carries a valid (not voided) approval."""
+    """True when the release is approved for its message's current version and that version's
+    review chain is complete and still stands (``wxpub.editorial.chain.sealed``)."""
     message = session.get(Message, release.message_id)
     version = message.current_version if message else None
     if version is None or release.approved_version_id != version.id:
         return False
-    return session.scalar(select(Approval).where(
-        Approval.release_id == release.id, Approval.message_version_id == version.id,
-        Approval.sha256 == version.sha256, Approval.voided_at.is_(None))) is not None
+    return chain.sealed(session, version.id)

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from wxpub.core.errors import Conflict
 from wxpub.core.release_states import State, Step, allowed, state_name
+from wxpub.editorial import chain
 from wxpub.models import PublishAttempt, Release, ReleaseTransition
 from wxpub.notify import alerts
 
@@ -27,6 +28,10 @@ def move(session, release: Release, to: State, *, reason: str, actor: str,
     if not allowed(source, to):
         raise Conflict(f"发布 {release.id} 不能从“{state_name(source)}”变为“{state_name(to)}”",
                        code="bad_transition")
+    if State(to) in (State.APPROVED, State.PUBLISHING) and not chain.sealed(session, release.approved_version_id):
+        # 先审后发, in the state model itself: only a version whose whole review chain stands goes out.
+        raise Conflict(f"发布 {release.id} 的内容版本没有完成审核（三审三校），不能“{state_name(to)}”",
+                       code="review_incomplete")
     release.state = State(to).value
     release.updated_at = now
     row = ReleaseTransition(release_id=release.id, from_state=source, to_state=State(to).value,

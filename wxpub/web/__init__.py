@@ -98,6 +98,12 @@ def _init_limits_and_converters(app: Flask) -> None:
         app.config["MAX_CONTENT_LENGTH"] = app.extensions["wxpub"].settings.max_request_bytes
 
     @app.before_request
+    def _audit_address():
+        # Every audit row written while serving this request records where it came from.
+        from wxpub.infra.audit_chain import current_address
+        current_address.set((request.remote_addr or "")[:64])
+
+    @app.before_request
     def _apply_upload_limit():
         view = app.view_functions.get(request.endpoint or "")
         limit = getattr(view, "upload_limit", None)

@@ -38,13 +38,21 @@ def database_url(request, tmp_path):
 # Tests whose subject is not the review chain run as an office with one stage (终审, no 校对
 # rounds); the chain's own tests configure the default 初审 → 复审 → 终审 with 3 rounds.
 SINGLE_STAGE = {"review_stages": "终审", "proofread_rounds": "0"}
+FULL_CHAIN = {"review_stages": "初审,复审,终审", "proofread_rounds": "3"}  # the product's default
 
 
 @pytest.fixture
-def settings(database_url, tmp_path) -> Settings:
+def review_stages() -> dict:
+    """The review chain the test's office runs (a module overrides this fixture to return
+    ``FULL_CHAIN`` for 初审 → 复审 → 终审 with three 校对 rounds)."""
+    return SINGLE_STAGE
+
+
+@pytest.fixture
+def settings(database_url, tmp_path, review_stages) -> Settings:
     """Settings as a deployment would have them, on the test database."""
     return Settings.from_mapping({"env": "test", "database_url": database_url,
-                                  "instance_path": str(tmp_path / "instance"), **SINGLE_STAGE})
+                                  "instance_path": str(tmp_path / "instance"), **review_stages})
 
 
 @pytest.fixture
@@ -299,7 +307,7 @@ def module_sandbox(request):
 
 
 @pytest.fixture
-def wechat_settings(request, database_url, tmp_path):
+def wechat_settings(request, database_url, tmp_path, review_stages):
     """Build validated settings whose WeChat is a sandbox (default: the ``sandbox`` fixture), on the
     test database: ``wechat_settings(wechat_timeout=5)``, ``wechat_settings(other, appsecret=…)``."""
     from wxpub.wechat.testing import sandbox_settings
@@ -307,7 +315,7 @@ def wechat_settings(request, database_url, tmp_path):
     def build(server=None, **overrides) -> Settings:
         server = server if server is not None else request.getfixturevalue("sandbox")
         overrides.setdefault("instance_path", str(tmp_path / "instance"))
-        for name, value in SINGLE_STAGE.items():
+        for name, value in review_stages.items():
             overrides.setdefault(name, value)
         return sandbox_settings(server.url, database_url, **overrides)
     return build

@@ -38,9 +38,19 @@ def main() -> None:
 
 
 def _register_all() -> None:
+    import importlib
+
     from wxpub.cli import (articles, db, demo, library, releases, sandbox, scheduler, serve, stats,
                            users)
     for module in (db, serve, sandbox, library, articles, releases, scheduler, stats, users, demo):
+        module.register(main)
+    for name in ("review", "audit"):  # command groups added later register the same way
+        try:
+            module = importlib.import_module(f"wxpub.cli.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"wxpub.cli.{name}":
+                raise
+            continue
         module.register(main)
     helpformat.localize(main)
 

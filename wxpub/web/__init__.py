@@ -18,7 +18,8 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     app.register_blueprint(health.bp)
     for name in ("auth", "api", "callback", "dashboard", "preview", "admin", "desk", "series_pages",
-                 "library_pages", "importing", "editor", "composer", "notices"):
+                 "library_pages", "importing", "editor", "composer", "notices", "review_pages",
+                 "review_sheet", "audit_pages", "phone_preview_pages", "profile"):
         module = _optional(name)
         if module is not None:
             module.init_app(app)

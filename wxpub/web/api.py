@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 
 from wxpub.library import service as library
 from wxpub.staff.users import ROLE_NAMES, has_role
@@ -91,7 +91,11 @@ def _require_login():
     from flask_login import current_user
     if not current_user.is_authenticated:
         return jsonify({"error": "unauthorized", "message": "请先登录"}), 401
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not has_role(current_user, *WRITE_ROLES):
+    # A view may name the roles that may call it (``view.write_roles``: e.g. sign-offs are the
+    # reviewers' work); the others are curation, for editors.
+    view = current_app.view_functions.get(request.endpoint or "")
+    roles = getattr(view, "write_roles", WRITE_ROLES)
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not has_role(current_user, *roles):
         return jsonify({"error": "forbidden",
                         "message": f"当前角色（{ROLE_NAMES.get(current_user.role, current_user.role)}）不能修改案例库，"
                                    "请由编辑操作"}), 403
@@ -99,7 +103,7 @@ def _require_login():
 
 
 # The other API modules (each a ROUTES table of its own; a module not there yet is skipped).
-EXTENSIONS = ("api_series", "api_imports", "api_editor", "api_compose")
+EXTENSIONS = ("api_series", "api_imports", "api_editor", "api_compose", "api_review", "api_audit")
 
 
 def _extension_routes() -> list:

@@ -20,7 +20,7 @@ from wxpub.cli.context import get_runtime
 
 ADMIN = {"roles": ("admin",), "purpose": "管理账号"}
 AS_ADMIN = "以哪位管理员的账号操作（须为已启用的“管理员”账号，记入操作日志）；不写时记为本机的系统账号"
-ROLE_HELP = "角色：editor 编辑、reviewer 复审、approver 终审、admin 管理员"
+ROLE_HELP = "角色：editor 编辑（初审）、proofreader 校对、reviewer 复审、approver 终审、admin 管理员（管账号，不签审核）"
 
 
 def register(group: click.Group) -> None:
@@ -124,7 +124,7 @@ def reset_password(name: str, as_user: str | None) -> None:
 @click.argument("role", type=click.Choice(ROLES), metavar="角色")
 @as_option(help=AS_ADMIN)
 def set_role(name: str, role: str, as_user: str | None) -> None:
-    """更改角色（editor 编辑、reviewer 复审、approver 终审、admin 管理员）；已登录的会话失效。"""
+    """更改角色（editor 编辑、proofreader 校对、reviewer 复审、approver 终审、admin 管理员）；已登录的会话失效。"""
     rt = get_runtime()
     with rt.db.session() as session:
         row = users.set_role(session, name, role, actor=actor(session, as_user, **ADMIN), now=rt.clock.now())

@@ -23,11 +23,27 @@ log = logging.getLogger("wxpub.publishing.preflight")
 WINDOWS = (("preflight-24h", timedelta(hours=24)), ("preflight-1h", timedelta(hours=1)))
 
 
+def _review_problem(rt: Runtime, session, release: Release) -> str:
+    """What stops the release on the review side, in words: "审核未完成：还缺 复审、校对 2 轮"."""
+    from wxpub.editorial import chain
+    from wxpub.models import Message
+
+    message = session.get(Message, release.message_id) if release.message_id else None
+    version = message.current_version if message else None
+    if version is None:
+        return "还没有排版好的内容"
+    if chain.version_drifted(session, version):
+        return f"v{version.version} 生成后案例又有修改：须重新生成并重新审核"
+    missing = chain.state(session, version.id, rt.settings.review_policy).missing()
+    return f"审核未完成（三审三校）：v{version.version} 还缺 {'、'.join(missing)}" if missing \
+        else "内容尚未审批或审批已失效"
+
+
 def check_release(rt: Runtime, session, release: Release, wx: WeChat) -> list[str]:
     """Problems that would stop ``release`` (Chinese sentences); empty when all is well."""
     problems = []
     if not approval_valid(session, release):
-        problems.append("内容尚未审批或审批已失效")
+        problems.append(_review_problem(rt, session, release))
     elif compose.content_drifted(session, release):
         problems.append("案例内容在审批后有改动，发布时将需要重新审批")
     version = session.get(MessageVersion, release.approved_version_id) if release.approved_version_id else None

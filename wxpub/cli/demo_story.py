@@ -231,6 +231,8 @@ def run(root: Path, *, host: str = "127.0.0.1", web_port: int = 8000, sandbox_po
         say(f"工作台：{demo.web_url}/dashboard/   登录：{DEMO_USER} / {DEMO_PASSWORD}")
         say(f"文章预览：{demo.web_url}/preview/   微信沙箱：{demo.sandbox_url}/sandbox/calls")
         say(f"案例库（导入、编辑、排版）：{demo.web_url}/library   系列与篇章：{demo.web_url}/series")
+        staff = "、".join(f"{name} {username}" for username, name, _role in demo_review.DEMO_STAFF)
+        say(f"审核（三审三校）：{demo.web_url}/review   审核人员：{staff}，密码 {demo_review.DEMO_STAFF_PASSWORD}")
         print(f"{demo.web_url}/dashboard/", flush=True)
         if once:
             return 0

@@ -118,3 +118,19 @@ def test_an_edit_after_the_second_stage_voids_every_stage_and_tells_the_signers(
     with pytest.raises(Conflict, match="已过时"):
         sign(runtime, message_id, "复审", "fushen")
     assert release_state(runtime, release_id) == "planned"
+
+
+def test_the_state_model_itself_refuses_an_unsealed_version(runtime, office):
+    """Not a view's check: the one writer of a release's state refuses approving (or starting to
+    publish) a version whose chain is not complete."""
+    from wxpub.models import Release
+    from wxpub.releases import transitions
+
+    message_id, release_id = office
+    walk(runtime, message_id, through="复审")
+    with runtime.db.session() as s:
+        release = s.get(Release, release_id)
+        version_id = s.get(Message, message_id).current_version_id
+        with pytest.raises(Conflict, match="没有完成审核") as refused:
+            transitions.approve(s, release, version_id, actor="测试", now=runtime.clock.now())
+        assert refused.value.code == "review_incomplete"

@@ -232,8 +232,8 @@ def _store(session, chapter, rendered, findings, version_ids, case_ids, now, act
     message.options = options_dict(options)
     _void_approvals(session, message, version, now, actor, settings)
     session.add(AuditEntry(at=now, actor=actor, action="message.version", object_type="message",
-                           object_id=str(message.id),
-                           detail={"version": number, "sha256": rendered.sha256}))
+                           object_id=str(message.id), before_sha256=current.sha256 if current else "",
+                           after_sha256=rendered.sha256, detail={"version": number, "sha256": rendered.sha256}))
     return Composed(message, version, rendered, findings, created=True)
 
 

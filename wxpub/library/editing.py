@@ -195,6 +195,7 @@ def _store(session: Session, row: Case, content: dict, *, action: str, detail: d
     digest = content_hash(content)
     if row.current_version is not None and row.current_version.content_hash == digest:
         return Saved(row, row.current_version, False, drift.releases_carrying(session, row))
+    before = row.current_version.content_hash if row.current_version is not None else ""
     number = (session.scalar(select(func.max(CaseVersion.version)).where(
         CaseVersion.case_id == row.id)) or 0) + 1
     version = CaseVersion(case_id=row.id, version=number, content_hash=digest, content=content,
@@ -205,7 +206,8 @@ def _store(session: Session, row: Case, content: dict, *, action: str, detail: d
     row.current_version = version
     row.title, row.unit, row.updated_at = content["title"], content.get("unit", ""), now
     session.add(AuditEntry(at=now, actor=actor, action=action, object_type="case",
-                           object_id=str(row.id), detail={"version": number, **detail}))
+                           object_id=str(row.id), before_sha256=before, after_sha256=digest,
+                           detail={"version": number, **detail}))
     releases, notified = drift.notify_change(session, row, actor=actor, now=now, tz=tz, what=what)
     return Saved(row, version, True, releases, notified)
 

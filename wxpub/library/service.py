@@ -32,6 +32,7 @@ class CaseOutcome:
     case_id: int | None = None
     version: int | None = None
     previous: dict | None = None  # the content it replaced (``updated``)
+    previous_hash: str = ""  # … and that content's hash
 
 
 @dataclass
@@ -88,11 +89,12 @@ def store_import(session: Session, results: list[c.ImportResult], *, now: dateti
     changed = [o for o in report.outcomes if o.action != "unchanged"]
     if notify:
         _notify_approvers(session, [o for o in changed if o.action == "updated"], actor, now, tz)
-    if changed:
+    for o in changed:  # one row per case: its content hash before and after
         session.add(AuditEntry(at=now, actor=actor, action="import", object_type="case",
-                               detail={"created": report.count("created"),
-                                       "updated": report.count("updated"),
-                                       "case_ids": [o.case_id for o in changed]}))
+                               object_id=str(o.case_id), before_sha256=o.previous_hash,
+                               after_sha256=o.case.content_hash,
+                               detail={"outcome": o.action, "version": o.version,
+                                       "file": o.case.source.file or "", "title": o.case.title[:100]}))
     session.flush()
     return report
 
@@ -200,6 +202,7 @@ def _store_case(session: Session, case: c.CaseContent, *, now: datetime) -> Case
                                   size=len(image.data), data=image.data, created_at=now))
     action = "updated"
     previous = row.current_version.content if row is not None and row.current_version else None
+    previous_hash = row.current_version.content_hash if previous is not None else ""
     if row is None:
         action = "created"
         position = session.scalar(select(func.max(Case.position)).where(
@@ -218,7 +221,7 @@ def _store_case(session: Session, case: c.CaseContent, *, now: datetime) -> Case
     row.current_version_id = version.id
     row.current_version = version
     row.title, row.unit, row.number, row.updated_at = case.title, case.unit, case.number, now
-    return CaseOutcome(case, action, row.id, number, previous)
+    return CaseOutcome(case, action, row.id, number, previous, previous_hash)
 
 
 # --- curation -------------------------------------------------------------------------------------

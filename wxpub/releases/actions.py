@@ -24,9 +24,10 @@ def cancel(session: Session, release_id: int, *, by: str, now: datetime) -> Rele
         raise Conflict(f"发布 {release.id} 已提交微信，不能取消，请等待结果或在公众号后台处理")
     if release.lease_until is not None and release.lease_until > now:
         raise Conflict(f"发布 {release.id} 正在发布中，请稍后再试")
+    was = release.state
     transitions.cancel(session, release, reason="工作人员取消", actor=by, now=now)
     session.add(AuditEntry(at=now, actor=by, action="release.cancel", object_type="release",
-                           object_id=str(release.id)))
+                           object_id=str(release.id), detail={"from": state_name(was)}))
     session.commit()
     return release
 
@@ -39,11 +40,12 @@ def retry(session: Session, release_id: int, *, by: str, now: datetime) -> Relea
     if not approval_valid(session, release):
         raise Conflict(f"发布 {release.id} 的内容没有有效审批，请先审批当前版本")
     # A failed job's draft and ids are spent: start the submission over with a fresh draft.
+    was = release.state
     transitions.rearm(session, release, approved=True, reason="工作人员重试", actor=by, now=now,
                       fresh_submission=release.state == State.FAILED)
     release.next_try_at, release.attempts = now, 0
     release.lease_owner = release.lease_until = None
     session.add(AuditEntry(at=now, actor=by, action="release.retry", object_type="release",
-                           object_id=str(release.id)))
+                           object_id=str(release.id), detail={"from": state_name(was)}))
     session.commit()
     return release

@@ -9,6 +9,7 @@ published never moves.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ class LoadedPlan:
     plan: plans.Plan
     releases: list
     issues: list
+    sha256: str = ""  # of the plan file's text (the audit row's content hash)
 
     @property
     def errors(self) -> list:
@@ -77,7 +79,7 @@ def load(session: Session, path: Path, *, now: datetime) -> LoadedPlan:
     if not known:
         issues.insert(0, plans.PlanIssue(plans.ERROR, f"案例库中没有系列“{plan.series}”，请先导入案例",
                                          code="unknown_series"))
-    return LoadedPlan(plan, expanded, issues)
+    return LoadedPlan(plan, expanded, issues, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def _known_chapters(session: Session, series_name: str) -> dict[str, int]:
@@ -169,7 +171,7 @@ def _apply(session: Session, loaded: LoadedPlan, *, settings, now: datetime, act
             transitions.cancel(session, release, reason="计划中已删除该篇章", actor=actor, now=now)
             report.canceled.append(release)
     session.add(AuditEntry(at=now, actor=actor, action="plan.apply", object_type="plan",
-                           object_id=plan.filename,
+                           object_id=plan.filename[-100:], after_sha256=loaded.sha256,
                            detail={"created": len(report.created), "moved": len(report.moved),
                                    "canceled": len(report.canceled)}))
     return report

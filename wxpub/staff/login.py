@@ -24,6 +24,7 @@ from wxpub.staff import passwords, sessions, throttle
 from wxpub.staff.users import record
 
 WRONG = "用户名或密码不正确"
+VISITOR = "未登录的访客"  # the audit actor of a failed login (the name typed is its object)
 
 
 class LoginFailed(ValidationError):
@@ -79,23 +80,33 @@ def log_in(session: Session, username: str, password: str, *, now: datetime, add
         return LoggedIn(user, token)
     if right:  # the right password of a disabled account: no guess to count
         session.rollback()
+        _failed(session, VISITOR, username, address, now, reason="账号已停用")
+        session.commit()
         raise LoginFailed("这个账号已停用，请联系管理员")
     _count_failure(session, keys, username=username, address=address, now=now, tz=tz)
 
 
+def _failed(session: Session, actor: str, username: str, address: str, now: datetime, **detail) -> None:
+    """The audit row of a refused login (or of a wrong current password when changing it)."""
+    session.add(AuditEntry(at=now, actor=actor[:100], action="user.login_failed", object_type="user",
+                           object_id=username[:100], address=address[:64],
+                           detail={"username": username, **detail}))
+
+
 def _count_failure(session: Session, keys, *, username: str, address: str, now: datetime,
-                   tz: ZoneInfo):
+                   tz: ZoneInfo, actor: str = VISITOR):
     started, left = None, None
+    _failed(session, actor, username, address, now, reason="密码不正确")
     for kind, subject in keys:
         count, lock = throttle.record_failure(session, kind, subject, now=now)
         if kind == throttle.ACCOUNT:
             left = throttle.LIMITS[kind] - count
         if lock is not None:
             started = started or lock
-            session.add(AuditEntry(at=now, actor=f"来自 {address} 的登录"[:100], action="login.lockout",
+            session.add(AuditEntry(at=now, actor=actor[:100], action="login.lockout",
                                    object_type="user" if kind == throttle.ACCOUNT else "address",
-                                   object_id=subject, detail={"address": address, "username": username,
-                                                              "failures": count}))
+                                   object_id=subject, address=address[:64],
+                                   detail={"address": address, "username": username, "failures": count}))
     session.commit()
     if started is not None:
         raise LoginLocked(locked_message(started, now=now, tz=tz))
@@ -127,7 +138,8 @@ def change_password(session: Session, token: str, current: str, new: str, *, now
     if not passwords.verify(user.password_hash, current):
         keys = [throttle.key(throttle.ACCOUNT, user.username), throttle.key(throttle.ADDRESS, address)]
         try:
-            _count_failure(session, keys, username=user.username, address=address, now=now, tz=SHANGHAI)
+            _count_failure(session, keys, username=user.username, address=address, now=now, tz=SHANGHAI,
+                           actor=user.username)
         except LoginFailed:
             raise LoginFailed("当前密码不正确") from None
     if new == current:

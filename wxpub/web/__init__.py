@@ -104,6 +104,12 @@ def _init_limits_and_converters(app: Flask) -> None:
         from wxpub.infra.audit_chain import current_address
         current_address.set((request.remote_addr or "")[:64])
 
+    @app.teardown_request
+    def _forget_audit_address(_exc):
+        # the thread may go on to other work (a command after a request in tests): no stale address
+        from wxpub.infra.audit_chain import current_address
+        current_address.set("")
+
     @app.before_request
     def _apply_upload_limit():
         view = app.view_functions.get(request.endpoint or "")

@@ -64,7 +64,7 @@ class AuditEntry(Base):
     """Who did what to which object, when, from where (imports, edits, curation, compose, sign-offs,
     plans, cancels, retries, logins, user changes). Append-only and chained: ``seq`` numbers the rows
     without gaps, ``prev_hash`` is the previous row's ``row_hash`` and ``row_hash`` covers this row's
-    fields and ``prev_hash`` (``wxpub.staff.audit``), so an edited or deleted row is found by
+    fields and ``prev_hash`` (``wxpub.infra.audit_chain``), so an edited or deleted row is found by
     ``wxpub audit verify``. ``seq``/``prev_hash``/``row_hash`` are set when the transaction commits."""
 
     __tablename__ = "audit_log"
@@ -119,7 +119,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))  # webhook
+    kind: Mapped[str] = mapped_column(String(30))  # webhook | phone_preview
     target: Mapped[str] = mapped_column(String(1024))
     payload: Mapped[dict] = mapped_column(default=dict)
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))

@@ -5,6 +5,7 @@
 periodic job of the scheduler) claims committed rows, closes its transaction, makes the HTTP calls
 with no lease or transaction held, then records each result. Delivery is at least once: a
 deliverer killed between the call and the record sends that row again after its claim expires.
+Rows of kind ``phone_preview`` are handed to ``wxpub.editorial.phone_preview.deliver_claimed``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ def deliver_due(rt, *, worker: str, limit: int = BATCH, http: requests.Session |
     claimed = _claim(rt, worker, limit)
     delivered = 0
     for row_id, kind, target, payload in claimed:
+        if kind == "phone_preview":  # a WeChat call that records its own outcome
+            from wxpub.editorial import phone_preview
+            delivered += phone_preview.deliver_claimed(rt, row_id, worker)
+            continue
         error = _send(kind, target, payload, http)  # no transaction is open here
         delivered += _record(rt, row_id, worker, error)
     return delivered

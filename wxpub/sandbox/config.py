@@ -15,6 +15,12 @@ ACCOUNT_TYPES = ("subscription", "service")
 _AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
 _APPID_RE = re.compile(r"^wx[A-Za-z0-9]{6,30}$")
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9]{3,32}$")
+#: A 微信号 as WeChat allows it: 6–20 characters, a letter first, then letters, digits, _ or -.
+WXNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{5,19}$")
+#: Followers the sandbox knows from the start (``message/mass/preview`` by 微信号 reaches only
+#: these and those added through ``POST /sandbox/followers``): one per role of a small office.
+DEFAULT_FOLLOWERS = ("wangbianji2026", "zhaojiaodui2026", "qianjiaodui2026", "likezhang2026",
+                     "zhangzhuren2026")
 
 
 class SandboxConfigError(ValueError):
@@ -112,9 +118,12 @@ class SandboxConfig:
     slow_seconds: float = 15.0
     title_limit: int = 32
     callback_hosts: tuple[str, ...] = ()
+    followers: tuple[str, ...] = DEFAULT_FOLLOWERS  # 微信号 of subscribed followers (code only)
+    preview_limit: int = 100  # previews by 微信号 per Beijing day (code only)
 
     def __post_init__(self) -> None:
         self.callback_hosts = tuple(self.callback_hosts or ())
+        self.followers = tuple(self.followers or ())
         self.validate()
 
     def validate(self) -> None:
@@ -155,6 +164,13 @@ class SandboxConfig:
             raise SandboxConfigError(f"--slow-seconds 无效：{self.slow_seconds!r}，须为不小于 0 的秒数")
         if not isinstance(self.title_limit, int) or self.title_limit < 1:
             raise SandboxConfigError(f"title_limit 无效：{self.title_limit!r}，须为正整数")
+        for name in self.followers:
+            if not isinstance(name, str) or not WXNAME_RE.match(name):
+                raise SandboxConfigError(f"followers 无效：“{name}”不是微信号（6–20 个字符，字母开头，"
+                                         "只含字母、数字、_ 或 -）")
+        if not isinstance(self.preview_limit, int) or isinstance(self.preview_limit, bool) \
+                or self.preview_limit < 0:
+            raise SandboxConfigError(f"preview_limit 无效：{self.preview_limit!r}，须为不小于 0 的整数")
 
     @property
     def allowed_callback_hosts(self) -> tuple[str, ...]:

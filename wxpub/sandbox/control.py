@@ -38,8 +38,9 @@ def _control_error(exc: ControlError) -> Response:
 
 
 @bp.before_request
-def _only_from_this_machine() -> Response | None:
-    """Refuse control requests a foreign web page could make (see the module docstring)."""
+def only_from_this_machine() -> Response | None:
+    """Refuse control requests a foreign web page could make (see the module docstring); other
+    blueprints with /sandbox/ pages (``preview.py``) install it too."""
     if not (request.path == "/sandbox" or request.path.startswith("/sandbox/")):
         return None  # the image route: <img> tags of previews load it from any page
     cfg = state().config
@@ -122,7 +123,8 @@ def summary() -> Response:
             "account_type": cfg.account_type, "publish_delay": cfg.publish_delay,
             "fault_rate": st.fault_rate, "callback_url": st.callback_url, "gh_id": st.gh_id(),
             "clock": _clock(st), "drafts": len(st.drafts), "materials": len(st.materials),
-            "jobs": len(st.jobs), "published": len(st.published), "calls": len(st.calls)})
+            "jobs": len(st.jobs), "published": len(st.published), "calls": len(st.calls),
+            "previews": len(st.previews), "followers": len(st.followers)})
 
 
 @bp.get("/sandbox/calls")

@@ -1,12 +1,11 @@
-"""Mass send (群发, reference §5): sendall, preview, get, delete — mpnews only.
+"""Mass send (群发, reference §5): sendall, get, delete — mpnews only (preview: ``preview.py``).
 
 Quota (45028): with `is_to_all`, a subscription account gets 1 successful send per calendar day,
 a service account 4 per calendar month, both in Asia/Shanghai sandbox time; failed sends give the
 quota back, tag sends do not use it. `clientmsgid`: > 64 bytes → 45067; used by an accepted send
 in the last 24 h → 45065 with that send's `msg_id` (checked before anything else, so a retry
 after a lost answer learns the outcome even though the draft is gone). Sandbox choices: other
-msgtypes → 40008; bad filter → 40002; preview without touser/towxname → 40003; delete of a send
-that is not SEND_SUCCESS → 40059.
+msgtypes → 40008; bad filter → 40002; delete of a send that is not SEND_SUCCESS → 40059.
 """
 from __future__ import annotations
 
@@ -55,7 +54,8 @@ def _mass_job(state: SandboxState, msg_id: object) -> Job:
     return job
 
 
-def _media_id(body: dict) -> object:
+def media_id_of(body: dict) -> object:
+    """The mpnews media_id of a send or preview body (40008 for any other msgtype)."""
     if body.get("msgtype") != "mpnews":
         raise WeChatError(40008, "invalid message type hint: [the sandbox emulates mpnews only]")
     mpnews = body.get("mpnews")
@@ -83,7 +83,7 @@ def sendall(state: SandboxState) -> dict:
     tag_id = flt.get("tag_id", flt.get("group_id"))
     if not to_all and (tag_id is None or not str(tag_id).isdigit()):
         raise WeChatError(40002, "invalid args hint: [filter.tag_id required when is_to_all is false]")
-    draft = find_draft(state, _media_id(body))
+    draft = find_draft(state, media_id_of(body))
     with state.lock:
         if state.drafts.get(draft.media_id) is not draft:
             raise WeChatError(40007)
@@ -104,16 +104,6 @@ def sendall(state: SandboxState) -> dict:
     finish_due_jobs(state)
     return {"errcode": 0, "errmsg": "send job submission success", "msg_id": int(job.job_id),
             "msg_data_id": int(job.msg_data_id)}
-
-
-@wechat_endpoint(bp, "/cgi-bin/message/mass/preview")
-def preview(state: SandboxState) -> dict:
-    """Send a draft to one user for checking; uses no quota and keeps the draft."""
-    body = json_body()
-    if not (body.get("touser") or body.get("towxname")):
-        raise WeChatError(40003, "invalid openid hint: [touser or towxname required]")
-    find_draft(state, _media_id(body))
-    return {"errcode": 0, "errmsg": "preview success", "msg_id": state.next_number()}
 
 
 @wechat_endpoint(bp, "/cgi-bin/message/mass/get")

@@ -91,6 +91,16 @@ class Job:
     status_text: str = ""  # MASSSENDJOBFINISH Status
 
 
+@dataclass
+class Follower:
+    """A follower the sandbox knows by 微信号 (and the openid it has for this account)."""
+
+    wxname: str
+    openid: str
+    nickname: str
+    subscribed: bool = True
+
+
 class SandboxState:
     """All mutable sandbox data plus the sandbox clock (real time + an adjustable offset)."""
 
@@ -124,6 +134,10 @@ class SandboxState:
             self.forced_errors: list[dict] = []
             self.forced_faults: list[dict] = []
             self.outcomes: dict[str, list[dict]] = {"freepublish": [], "mass": []}
+            self.followers: dict[str, Follower] = {}
+            for name in self.config.followers:
+                self.add_follower(name)
+            self.previews: list[dict] = []  # message/mass/preview deliveries, oldest first
             self._counter = 1000 + self.rng.randrange(1000)
             self.changed.notify_all()
 
@@ -167,6 +181,30 @@ class SandboxState:
     def rid() -> str:
         """A request id in the shape WeChat appends to errmsg."""
         return "-".join(secrets.token_hex(4) for _ in range(3))
+
+    # ----- followers (message/mass/preview) -----
+    def openid_of(self, wxname: str) -> str:
+        """The openid this account has for ``wxname``: 28 characters, stable for appid + name."""
+        import base64
+        import hashlib
+
+        digest = hashlib.sha256(f"{self.config.appid}:{wxname.lower()}".encode()).digest()
+        return "o" + base64.urlsafe_b64encode(digest).decode()[:27]
+
+    def add_follower(self, wxname: str, nickname: str = "", subscribed: bool = True) -> Follower:
+        """Add (or update) a follower known by 微信号; names match case-insensitively."""
+        with self.lock:
+            follower = Follower(wxname=wxname, openid=self.openid_of(wxname),
+                                nickname=nickname or wxname, subscribed=subscribed)
+            self.followers[wxname.lower()] = follower
+            return follower
+
+    def follower(self, wxname: str | None = None, openid: str | None = None) -> Follower | None:
+        """The known follower with this 微信号 (or openid), or None."""
+        with self.lock:
+            if wxname is not None:
+                return self.followers.get(wxname.lower())
+            return next((f for f in self.followers.values() if f.openid == openid), None)
 
     # ----- shared with datacube -----
     def published_articles(self) -> list[PublishedArticle]:

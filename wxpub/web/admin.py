@@ -8,7 +8,7 @@ request's address.
 * ``GET  /admin/users``                       the list: role, state, last login; locked addresses
 * ``GET|POST /admin/users/new``               create an account
 * ``GET  /admin/users/<name>``                one account and its forms
-* ``POST /admin/users/<name>/role|password|disable|enable|unlock``
+* ``POST /admin/users/<name>/role|password|disable|enable|unlock|wechat``
 * ``POST /admin/addresses/unlock``            lift an address's lock
 """
 
@@ -21,6 +21,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectChoice, Sele
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from wxpub.core.errors import WxpubError
+from wxpub.editorial.phone_preview import set_wechat_id
 from wxpub.models import ROLES
 from wxpub.staff import passwords, throttle, users
 from wxpub.web import db_session, runtime
@@ -60,6 +61,11 @@ class ResetForm(FlaskForm):
 class DisableForm(FlaskForm):
     confirm = BooleanField("我确认停用这个账号（立即退出登录，之后不能再登录）",
                            validators=[DataRequired(message=CONFIRM)])
+
+
+class WechatForm(FlaskForm):
+    wechat_id = StringField("微信号", description="接收手机预览用；6–20 个字符，以字母开头，只含字母、数字、_ 和 -；"
+                                                "留空表示不接收", validators=[Length(max=40)])
 
 
 class PlainForm(FlaskForm):
@@ -115,7 +121,7 @@ def user_new():
 # The forms of the account page by name; the name is also the form's prefix, which keeps the
 # fields' ids (and so their labels) apart.
 FORMS = {"role": RoleForm, "reset": ResetForm, "disable": DisableForm, "enable": PlainForm,
-         "unlock": PlainForm}
+         "unlock": PlainForm, "wechat": WechatForm}
 
 
 def _form(name: str, **kwargs) -> FlaskForm:
@@ -126,6 +132,7 @@ def _detail(username: str, *, status: int = 200, error: str | None = None, **bou
     row = users.account(db_session(), username, now=runtime().clock.now())
     forms = {f"{name}_form": _form(name, formdata=None) for name in FORMS}
     forms["role_form"].role.data = row.role
+    forms["wechat_form"].wechat_id.data = users.find(db_session(), username).wechat_id
     forms.update({f"{name}_form": form for name, form in bound.items()})
     return render_template("admin/user.html", row=row, error=error,
                            is_self=row.username == current_user.username, **forms), status
@@ -185,6 +192,17 @@ def user_enable(username: str):
     form = _form("enable")
     return _act(username, "enable", form,
                 lambda: users.enable(db_session(), username, **_who()), f"已启用账号 {username}。")
+
+
+@bp.post("/users/<username>/wechat")
+def user_wechat(username: str):
+    """Set (or clear) the account's 微信号 for phone previews."""
+    form = _form("wechat")
+    value = (form.wechat_id.data or "").strip()
+    return _act(username, "wechat", form,
+                lambda: set_wechat_id(db_session(), username, value, actor=current_user.username,
+                                      now=runtime().clock.now()),
+                f"已把 {username} 的微信号设为 {value}。" if value else f"已清除 {username} 的微信号。")
 
 
 @bp.post("/users/<username>/unlock")

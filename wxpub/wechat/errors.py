@@ -51,6 +51,7 @@ ERRCODES: dict[int, tuple[str, str]] = {
     40059: (_P, "消息 ID（msg_id）无效：该群发不存在，或不是通过接口发送的。"),
     40114: (_P, "文章序号（index）不合法：草稿中没有这一篇，请刷新后重试。"),
     40125: (_K, "AppSecret 无效：请在公众号后台“基本配置”中核对或重置 AppSecret，并更新本系统配置。"),
+    40132: (_P, "微信号不合法：微信找不到这个微信号（填写有误，或对方改过微信号）。请收件人在“个人设置”中核对微信号（手机微信“我”页面显示的那一个）后重试。"),
     40164: (_P, "调用接口的服务器 IP 不在公众号 IP 白名单中：请管理员登录公众号后台“设置与开发—基本配置—IP白名单”，加入本服务器的出口 IP，几分钟后生效。"),
     40243: (_K, "AppSecret 已被冻结：请管理员登录公众号后台解冻或重置 AppSecret。"),
     41001: (_K, "请求缺少 access_token：这是程序问题，请联系技术人员。"),
@@ -61,6 +62,7 @@ ERRCODES: dict[int, tuple[str, str]] = {
     42001: (_K, "access_token 已过期：系统已重新获取一次仍失败，请联系技术人员检查凭证配置。"),
     43001: (_P, "接口需要 GET 请求：这是程序问题，请联系技术人员。"),
     43002: (_P, "接口需要 POST 请求：这是程序问题，请联系技术人员。"),
+    43004: (_P, "收件人没有关注本公众号：预览只能发给已关注公众号的微信用户，请对方先关注后重试。"),
     44001: (_P, "上传的媒体文件为空：请检查图片文件后重试。"),
     44002: (_P, "请求内容为空：这是程序问题，请联系技术人员。"),
     44003: (_P, "图文消息内容为空：草稿中没有文章，请检查稿件是否已生成。"),
@@ -102,6 +104,17 @@ ERRCODES: dict[int, tuple[str, str]] = {
     89503: (_P, "本次调用需要管理员确认：请管理员在微信中确认来自本服务器 IP 的调用后重试。"),
     89506: (_P, "管理员拒绝了来自本服务器 IP 的调用：24 小时内无法再次发起，请联系管理员。"),
     89507: (_P, "管理员拒绝了来自本服务器 IP 的调用：1 小时内无法再次发起，请联系管理员。"),
+}
+
+#: What a code means on one endpoint when the general explanation would mislead (matched on the
+#: end of the endpoint's path).
+ENDPOINT_ERRCODES: dict[str, dict[int, str]] = {
+    "message/mass/preview": {
+        40003: "预览对象不合法：没有指定收件人，或 openid 不是本公众号的粉丝。",
+        40007: "预览用的草稿不存在（可能已被发布、群发或删除）：系统会重新生成草稿，请再发一次。",
+        45009: "今天按微信号发送手机预览的次数已用完（每个公众号每天 100 次）：北京时间次日零点恢复，"
+               "今天可改用电脑上的预览页面审看。",
+    },
 }
 
 _UNKNOWN = "微信返回了未收录的错误码：为避免重复发送，系统不会自动重试。请把错误码和原文发给技术人员。"
@@ -158,15 +171,19 @@ class TokenError(PermanentWeChatError):
 _CLASSES = {_T: TransientWeChatError, _P: PermanentWeChatError, _K: TokenError}
 
 
-def explain(errcode: int) -> str:
-    """The staff explanation of ``errcode`` (a generic one for codes not in the table)."""
+def explain(errcode: int, endpoint: str = "") -> str:
+    """The staff explanation of ``errcode`` (on ``endpoint`` when that changes its meaning; a generic
+    one for codes not in the table)."""
+    for suffix, table in ENDPOINT_ERRCODES.items():
+        if endpoint.rstrip("/").endswith(suffix) and errcode in table:
+            return table[errcode]
     return ERRCODES.get(errcode, (_P, _UNKNOWN))[1]
 
 
 def error_for(errcode: int, errmsg: str = "", endpoint: str = "",
               body: dict | None = None) -> WeChatError:
     """Build the typed error for an ``{"errcode", "errmsg"}`` answer of ``endpoint``."""
-    kind, explanation = ERRCODES.get(errcode, (_P, _UNKNOWN))
+    kind, explanation = ERRCODES.get(errcode, (_P, _UNKNOWN))[0], explain(errcode, endpoint)
     cls = _CLASSES[kind]
     if body:
         # 45065 carries the earlier send's msg_id: ids are strings everywhere in wxpub.

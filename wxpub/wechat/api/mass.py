@@ -36,9 +36,12 @@ class WxMass(BaseWeChatAPI):
     def preview(self, media_id: str, *, touser: str | None = None,
                 towxname: str | None = None) -> dict:
         """
-        预览图文群发（发给一个粉丝，不占群发配额）
+        预览图文群发（发给一个粉丝的手机，不占群发配额，草稿保留）
         详情请参考
         https://developers.weixin.qq.com/doc/service/api/notify/message/api_preview
+
+        按微信号预览每个公众号每天限 100 次（45009）。错误：40132 微信号不合法、43004 收件人未关注、
+        40007 草稿不存在、40003 openid 不合法（说明见 ``wxpub.wechat.errors.ENDPOINT_ERRCODES``）。
 
         :param media_id: 草稿 media_id
         :param touser: 粉丝 openid

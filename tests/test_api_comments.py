@@ -41,7 +41,7 @@ def test_a_thread_on_a_paragraph_replied_to_and_resolved(desk, runtime):
     walk(runtime, message_id, through="校对")  # 初审 … (the rounds follow)
     from review_helpers import sign
     sign(runtime, message_id, "校对", "jiaodui2", comment="已校对")
-    sign(runtime, message_id, "校对", "fushen", comment="已校对")
+    sign(runtime, message_id, "校对", "bianji", comment="已校对")
     from wxpub.core.errors import Conflict
     with pytest.raises(Conflict, match="审核意见没有处理完"):
         sign(runtime, message_id, "终审", "zhongshen")

@@ -7,14 +7,18 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from wxpub.core.review_policy import APPROVE, PROOFREAD
-from wxpub.editorial import chain, review
+from wxpub.editorial import chain, phone_preview, review
 from wxpub.models import Message, Release, User
 from wxpub.staff import users
 
 DEMO_STAFF_PASSWORD = "binhai-shenhe-2023"  # meets wxpub.staff.passwords
-# (username, display name, role, what they sign in the demo: stages and 校对 rounds)
+# (username, display name, role); their 微信号 are followers of the sandbox's account, so a phone
+# preview sent in training arrives (``wxpub.sandbox.config.DEFAULT_FOLLOWERS``)
 DEMO_STAFF = (("bianji", "王编辑", "editor"), ("jiaodui", "赵校对", "proofreader"),
-              ("fushen", "李科长", "reviewer"), ("zhongshen", "张主任", "approver"))
+              ("qianjiaodui", "钱校对", "proofreader"), ("fushen", "李科长", "reviewer"),
+              ("zhongshen", "张主任", "approver"))
+DEMO_WECHAT_IDS = {"bianji": "wangbianji2026", "jiaodui": "zhaojiaodui2026", "qianjiaodui": "qianjiaodui2026",
+                   "fushen": "likezhang2026", "zhongshen": "zhangzhuren2026"}
 
 
 def create_staff(session, *, now) -> None:
@@ -23,6 +27,7 @@ def create_staff(session, *, now) -> None:
         if session.scalar(select(User).where(User.username == username)) is None:
             users.create_user(session, username, DEMO_STAFF_PASSWORD, role, now=now, display_name=name,
                               actor="demo")
+            phone_preview.set_wechat_id(session, username, DEMO_WECHAT_IDS[username], actor=username, now=now)
 
 
 def walk_chain(rt, release_ids: list[int]) -> int:
@@ -31,7 +36,7 @@ def walk_chain(rt, release_ids: list[int]) -> int:
     policy, made = rt.settings.review_policy, 0
     by_stage = {"初审": "bianji", "复审": "fushen", "终审": "zhongshen"}
     by_role = {role: username for username, _name, role in DEMO_STAFF}
-    proofreaders = ["bianji", "jiaodui", "fushen"]
+    proofreaders = ["jiaodui", "qianjiaodui", "bianji"]
     with rt.db.session() as session:
         message_ids = sorted({r.message_id for r in session.scalars(
             select(Release).where(Release.id.in_(release_ids))) if r.message_id})

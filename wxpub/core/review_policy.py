@@ -29,7 +29,7 @@ DUTIES = {"初审": "文字表述、错别字、格式", "复审": "事实、数
           "终审": "政治导向，决定是否发布"}
 DEFAULT_ROLES = {"初审": ("editor",), "复审": ("reviewer",), "终审": ("approver",)}
 SIGNING_ROLES = ("editor", "proofreader", "reviewer", "approver", "admin")
-PROOFREAD_ROLES = ("proofreader", "editor", "reviewer")
+PROOFREAD_ROLES = ("proofreader", "editor")
 DEFAULT_STAGES = "初审,复审,终审"
 DEFAULT_ROUNDS = 3
 

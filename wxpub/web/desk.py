@@ -74,11 +74,15 @@ def failed(error: Exception) -> None:
 
 
 def init_app(app) -> None:
-    """The notice count in every page's header (one small query for a logged-in person)."""
+    """The notice count and the 我的待办 count (``wxpub.editorial.todo``, a few queries) in every
+    page's header, for a logged-in person."""
     @app.context_processor
     def _notice_count():
         if not current_user.is_authenticated:
             return {}
+        from wxpub.editorial import todo
         from wxpub.staff.notices import unread_count
-        return {"notice_count": unread_count(db_session(), current_user.username),
+        session = db_session()
+        return {"notice_count": unread_count(session, current_user.username),
+                "review_count": todo.count(session, current_user, runtime().settings.review_policy),
                 "can_edit": can_edit()}

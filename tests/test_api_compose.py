@@ -85,7 +85,7 @@ def test_settings_are_read_and_saved_with_errors_that_name_the_field(api, runtim
     chapter_id = _import(runtime, sample_chapter(2).cases)
     url = f"/api/v1/chapters/{chapter_id}/settings"
     shown = client.get(url).get_json()
-    assert shown["themes"] == ["政务红", "简约蓝"] and shown["covers"] == ["series", "chapter", "generated"]
+    assert shown["themes"] == ["政务红", "政务红·署名", "简约蓝"] and shown["covers"] == ["series", "chapter", "generated"]
     assert set(shown["placeholders"]) == {"chapter", "series", "part"}
     assert shown["intro_default"] == list(INTRO)
     assert client.put(url, json={"theme": "简约蓝"}).status_code == 400  # no CSRF token

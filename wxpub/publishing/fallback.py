@@ -18,8 +18,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wxpub.core.errors import Conflict
 from wxpub.models import MediaFile, MessageVersion, Release, UploadedMedia
 from wxpub.core.render import substitute_images
+from wxpub.core.render.credits import append_credits
+from wxpub.editorial.sheet import draft_credits
 
 STEPS = """手工发布步骤（微信接口无法完成发布时使用）
 
@@ -46,6 +49,10 @@ def write_pack(session: Session, settings, release: Release) -> Path:
     uploaded = {row.sha256: row.url for row in session.scalars(select(UploadedMedia).where(
         UploadedMedia.account_id == release.account_id, UploadedMedia.kind == "uploadimg"))}
     sections, meta = [], []
+    try:
+        credits = draft_credits(session, version)  # the reviewers' line, as the draft would end
+    except Conflict:
+        credits = ""  # never signed off: the pack is for a person to check and publish by hand
     for article in version.articles:
         urls = {}
         for sha in article.image_sha256s:
@@ -58,7 +65,7 @@ def write_pack(session: Session, settings, release: Release) -> Path:
             cover = session.get(MediaFile, article.cover_sha256)
             if cover is not None:
                 (work / "images" / f"cover-{article.idx}.jpg").write_bytes(cover.data)
-        body = substitute_images(article.html, urls)
+        body = append_credits(substitute_images(article.html, urls), credits)
         sections.append(f"<article><h1>{_html.escape(article.title)}</h1>"
                         f"<p><b>作者：</b>{_html.escape(article.author or '（空）')}</p>"
                         f"<p><b>摘要：</b>{_html.escape(article.digest)}</p><hr>{body}</article><hr>")

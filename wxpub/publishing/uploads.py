@@ -15,6 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wxpub.core.errors import WxpubError
+from wxpub.core.render.credits import append_credits
+from wxpub.editorial.sheet import draft_credits
 from wxpub.models import MediaFile, MessageVersion, UploadedMedia
 from wxpub.core.render import substitute_images
 
@@ -58,8 +60,10 @@ def ensure_uploaded(session: Session, wx, account_id: int, sha: str, kind: str, 
 
 def draft_payload(session: Session, wx, account_id: int, version: MessageVersion, *, now: datetime,
                   commit: Callable[[], None], before_store=lambda kind: None) -> list[dict]:
-    """The ``draft/add`` articles for ``version``: approved HTML with uploaded image URLs."""
+    """The ``draft/add`` articles for ``version``: approved HTML with uploaded image URLs (and,
+    for a theme with credits, the reviewers' line from the archived 审核表 at the end)."""
     multi = len(version.articles) > 1
+    credits = draft_credits(session, version)
     out = []
     for article in version.articles:
         urls = {sha: ensure_uploaded(session, wx, account_id, sha, "uploadimg", now=now, commit=commit,
@@ -69,7 +73,7 @@ def draft_payload(session: Session, wx, account_id: int, version: MessageVersion
                                 commit=commit, before_store=before_store)
         out.append({"title": article.title, "author": article.author,
                     "digest": "" if multi else article.digest,
-                    "content": substitute_images(article.html, urls),
+                    "content": append_credits(substitute_images(article.html, urls), credits),
                     "content_source_url": article.content_source_url,
                     "thumb_media_id": cover.media_id, "need_open_comment": 0,
                     "only_fans_can_comment": 0})

@@ -16,6 +16,7 @@ from pathlib import Path
 from wxpub.core.content import ChapterContent, Image
 from wxpub.core.render import layout
 from wxpub.core.render.cover import CJK_FONT, cover_from_image, generate_cover
+from wxpub.core.render.credits import CREDITS_RESERVE
 from wxpub.core.render.html import Footnotes, make_safe
 from wxpub.core.render.model import (MAX_ARTICLES, MAX_BODY_BYTES, MAX_BODY_CHARS, ImageRef,
                                 RenderedArticle, RenderedMessage, RenderFooter, SectionInfo)
@@ -117,12 +118,14 @@ def render_articles(chapter: ChapterContent, *, theme: str | Theme = DEFAULT_THE
     sizes = [renderer.case_size(i) for i in range(len(chapter.cases))]
     counts = [len(items) for items in renderer.items]
     first_overhead, other_overhead = renderer.overhead(True), renderer.overhead(False)
-    budget = max_body_chars - 1
+    # A theme with credits keeps room for the line appended at publish time (credits.py).
+    limit = max_body_chars - 1 - (CREDITS_RESERVE if theme.credits else 0)
+    budget = limit
     for _ in range(_MAX_REPACKS):
         groups = balanced_pack(sizes, counts, first_overhead, other_overhead, budget,
                       renderer.item_sizes)
         built = [renderer.assemble(g, i == 0) for i, g in enumerate(groups)]
-        overshoot = max(max(len(b[0]) - (max_body_chars - 1),
+        overshoot = max(max(len(b[0]) - limit,
                             len(b[0].encode("utf-8")) - (MAX_BODY_BYTES - 1)) for b in built)
         if overshoot <= 0:
             break

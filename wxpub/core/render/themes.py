@@ -1,7 +1,9 @@
 """Themes as data: ``wxpub/core/themes/*.yaml`` (colours, cover colours, extra CSS) over ``base.css``.
 
 A theme file holds ``name`` (Chinese, the lookup key), ``vars`` (the ``$name`` placeholders of
-base.css), optional ``cover`` colours and optional ``css`` appended after base.css.
+base.css), optional ``cover`` colours and optional ``css`` appended after base.css. ``credits: true``
+ends every published article with the reviewers' names (``wxpub.core.render.credits``; default
+false), ``credits_proofreading: true`` adds the 校对 people to that line.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class Theme:
     description: str = ""
     cover: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    credits: bool = False
+    credits_proofreading: bool = False
 
 
 def _load_file(path: Path) -> Theme:
@@ -52,7 +56,8 @@ def _load_file(path: Path) -> Theme:
     extra = data.get("css") or ""
     return Theme(name=data["name"], css=css + "\n" + extra, description=data.get("description", ""),
                  cover={k: str(v) for k, v in (data.get("cover") or {}).items()},
-                 source=str(path))
+                 source=str(path), credits=data.get("credits") is True,
+                 credits_proofreading=data.get("credits_proofreading") is True)
 
 
 @functools.lru_cache(maxsize=None)

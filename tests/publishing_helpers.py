@@ -69,7 +69,7 @@ def apply_and_approve(rt, path: Path, *, by: str = "张主任") -> list[int]:
         report = release_plans.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now(),
                                           actor="测试")
         ids = [r.id for r in report.created + report.moved + report.unchanged]
-        approvals.approve(session, ids, by=by, now=rt.clock.now(), policy=rt.settings.review_policy)
+        approvals.approve(session, ids, by=by, now=rt.clock.now(), policy=rt.settings.review_policy, tz=rt.settings.tz)
     return sorted(ids)
 
 

@@ -77,7 +77,7 @@ def _compose_and_approve_again(runtime, release_ids):
                           actor="测试")
         s.commit()
         approvals.approve(s, release_ids, by=APPROVER, now=runtime.clock.now(),
-                          policy=runtime.settings.review_policy)
+                          policy=runtime.settings.review_policy, tz=runtime.settings.tz)
 
 
 def test_marking_all_read_and_nobody_marks_anothers_notices(app, runtime, approved, editor_client, session):

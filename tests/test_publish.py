@@ -209,7 +209,7 @@ def test_a_prepared_draft_of_a_superseded_version_is_discarded(rt, tmp_path, san
         release = s.get(Release, release_id)
         from wxpub.editorial import compose
         compose.recompose(s, release.message_id, now=rt.clock.now(), actor="editor")
-        approvals.approve(s, [release_id], by="张主任", now=rt.clock.now(), policy=rt.settings.review_policy)
+        approvals.approve(s, [release_id], by="张主任", now=rt.clock.now(), policy=rt.settings.review_policy, tz=rt.settings.tz)
     make_due(rt, [release_id])
     assert publish.run_release(rt, release_id, worker=WORKER, sleep=sandbox_sleep) == "published"
     final = _state(rt, release_id)

@@ -60,13 +60,13 @@ def test_approving_as_anyone_but_an_enabled_approver_is_refused(cli, session, cl
 def test_the_service_refuses_the_same_way(session, clock, planned):
     policy = runtime_policy(session)
     with pytest.raises(NotFound, match="张主任"):
-        approvals.approve(session, planned, by="张主任", now=clock.now(), policy=policy)
+        approvals.approve(session, planned, by="张主任", now=clock.now(), policy=policy, tz=clock_tz())
     with pytest.raises(Forbidden, match="编辑"):
-        approvals.approve(session, planned, by="editor1", now=clock.now(), policy=policy)
+        approvals.approve(session, planned, by="editor1", now=clock.now(), policy=policy, tz=clock_tz())
     users.create_user(session, "gone1", PASSWORD, "approver", now=clock.now(), actor="admin1")
     users.disable(session, "gone1", actor="admin1", now=clock.now())
     with pytest.raises(Conflict, match="已停用"):
-        approvals.approve(session, planned, by="gone1", now=clock.now(), policy=policy)
+        approvals.approve(session, planned, by="gone1", now=clock.now(), policy=policy, tz=clock_tz())
     session.rollback()
     assert _nothing_approved(session)
 
@@ -92,6 +92,11 @@ def test_an_admin_does_not_sign_unless_the_office_says_so(cli, session, planned)
     refused = cli("release", "approve", str(planned[0]), "--as", "admin1")
     assert refused.exit_code == 2 and "的角色是“管理员”" in refused.stderr
     assert _nothing_approved(session)
+
+
+def clock_tz():
+    from zoneinfo import ZoneInfo
+    return ZoneInfo("Asia/Shanghai")
 
 
 def runtime_policy(session):

@@ -24,7 +24,7 @@ from wxpub.staff.users import role_name
 
 
 def approve(session: Session, release_ids: list[int], *, by: str, now: datetime, policy: Policy,
-            tz=None) -> list[Release]:
+            tz) -> list[Release]:
     """Give, as the account ``by``, the last stage's approval (终审 by default) of the exact current
     version of each release; all or none (one commit)."""
     def work():
@@ -54,7 +54,7 @@ def approve(session: Session, release_ids: list[int], *, by: str, now: datetime,
             _explain_missing(session, release, version, policy)
             review.record_signoff(session, message.id, version_hash=version.sha256,
                                   stage=policy.last.name, decision=APPROVE, by=by, now=now,
-                                  policy=policy, tz=tz or _utc())
+                                  policy=policy, tz=tz)
             done_messages.add(message.id)
         return releases
     return commit_or_roll_back(session, work)
@@ -70,8 +70,3 @@ def _explain_missing(session: Session, release: Release, version, policy: Policy
             f"“{policy.describe(role_name)}”，wxpub release approve 只签最后一个环节“{policy.last.name}”；"
             f"其余环节请在网页的审核页签署，或用 wxpub review sign {release.message_id} --stage 环节 --as 用户名",
             code="review_incomplete")
-
-
-def _utc():
-    from datetime import timezone
-    return timezone.utc

@@ -7,7 +7,7 @@ import pytest
 
 from auth_helpers import login
 from conftest import FULL_CHAIN
-from review_helpers import OFFICE_PASSWORD, make_office, planned_message, walk
+from review_helpers import OFFICE_PASSWORD, Logins, make_office, planned_message, walk
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def review_stages():
 def desk(runtime, app, tmp_path):
     make_office(runtime)
     message_id, _ = planned_message(runtime, tmp_path)
-    return message_id, {name: login(app, name, OFFICE_PASSWORD) for name in ("bianji", "fushen", "zhongshen")}
+    return message_id, Logins(app)
 
 
 def test_a_thread_on_a_paragraph_replied_to_and_resolved(desk, runtime):

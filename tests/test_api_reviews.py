@@ -10,7 +10,7 @@ from sqlalchemy import select
 from auth_helpers import login
 from conftest import FULL_CHAIN
 from publishing_helpers import make_due
-from review_helpers import OFFICE_PASSWORD, make_office, planned_message
+from review_helpers import OFFICE_PASSWORD, Logins, make_office, planned_message
 from wxpub.models import Case, Message, Release
 
 WORKER = "api-test:1"
@@ -25,9 +25,7 @@ def review_stages():
 def desk(runtime, app, tmp_path):
     make_office(runtime)
     message_id, release_id = planned_message(runtime, tmp_path)
-    clients = {name: login(app, name, OFFICE_PASSWORD) for name in
-               ("bianji", "jiaodui", "jiaodui2", "fushen", "zhongshen")}
-    return message_id, release_id, clients
+    return message_id, release_id, Logins(app)
 
 
 def _post(clients, who, message_id, **body):
@@ -143,8 +141,7 @@ def test_a_complete_chain_publishes_exactly_the_signed_hash(tmp_path, sandbox_ru
     message_id, release_id = planned_message(rt, tmp_path)
     app = create_app(runtime=rt)
     app.config["TESTING"] = True
-    clients = {name: login(app, name, OFFICE_PASSWORD) for name in
-               ("bianji", "jiaodui", "jiaodui2", "fushen", "zhongshen")}
+    clients = Logins(app)
     done = _walk(clients, message_id)
     assert done["complete"] is True and done["approved_releases"] == [release_id]
     make_due(rt, [release_id])

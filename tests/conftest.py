@@ -257,10 +257,23 @@ def pytest_configure(config):
                    "the run so that parallel workers (make test: pytest -n) overlap its waits with work")
 
 
+def _browser_on_postgresql(item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return ("browser" in getattr(item, "fixturenames", ()) and callspec is not None
+            and callspec.params.get("database_url") == "postgresql")
+
+
 def pytest_collection_modifyitems(config, items):
-    """With ``pytest -n``, spread the slow tests over the first half of the run, each before a
+    """Browser journeys run on SQLite only: what they test is the pages (the database's behaviour
+    under them is tested on both backends by the other tests), and each costs seconds of Chromium.
+
+    With ``pytest -n``, spread the slow tests over the first half of the run, each before a
     module of quick ones, so that some worker is always busy while another waits; the quick
     modules keep their order and stay in one piece."""
+    skipped = [item for item in items if _browser_on_postgresql(item)]
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = [item for item in items if not _browser_on_postgresql(item)]
     if not config.getoption("numprocesses", None):
         return
     # Reversed: the longest slow tests, collected last (random kills, two schedulers), start first.

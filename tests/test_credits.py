@@ -143,3 +143,18 @@ def test_before_the_chain_completes_the_preview_shows_who_is_still_to_sign(rt, t
         policy = rt.settings.review_policy
         assert sheet.credits_line(s, version, policy) == "编辑：王编辑　审核：（待复审）　终审：（待终审）"
         assert "（待复审）" in sheet.credits_preview_html(s, version, policy)
+
+
+def test_the_review_page_shows_the_line_where_it_will_be_and_says_it_is_added(rt, tmp_path):
+    from auth_helpers import login
+    from review_helpers import OFFICE_PASSWORD
+    from wxpub import create_app
+
+    make_office(rt)
+    message_id, _ = _planned(rt, tmp_path, CREDITED)
+    walk(rt, message_id, through="初审")
+    app = create_app(runtime=rt)
+    client, _ = login(app, "fushen", OFFICE_PASSWORD)
+    page = client.get(f"/review/messages/{message_id}").get_data(as_text=True)
+    assert page.count("编辑：王编辑　审核：（待复审）　终审：（待终审）") >= 2  # in the preview and the note
+    assert "发布时附加在每篇文章末尾，不属于审核版本的内容" in page

@@ -114,7 +114,7 @@ def test_refusals_show_the_page_with_the_message_and_status(app, runtime, office
     bianji = as_user(app, "bianji")
     stale = post(bianji, message_id, f"/review/messages/{message_id}/sign", stage="初审", decision="approve",
                  version_hash="ab" * 32)
-    assert stale.status_code == 409 and "内容已更新，请重新打开审核页审核新版本" in stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "内容已更新，请刷新页面后审核新版本" in stale.get_data(as_text=True)
     no_reason = post(bianji, message_id, f"/review/messages/{message_id}/sign", stage="初审", decision="reject",
                      comment=" ")
     body = no_reason.get_data(as_text=True)

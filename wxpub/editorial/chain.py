@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wxpub.core.errors import Conflict, ValidationError
 from wxpub.core.review_policy import ChainState, Mark, Policy, chain_state
 from wxpub.models import Chapter, Message, MessageVersion, ReviewComment, ReviewSheet, Signoff
 
@@ -52,6 +53,25 @@ def version_drifted(session: Session, version: MessageVersion) -> bool:
     message = session.get(Message, version.message_id)
     chapter = session.get(Chapter, message.chapter_id)
     return [row.current_version_id for row in chosen_cases(chapter)] != list(version.case_version_ids)
+
+
+def current_version(session: Session, message: Message, version_hash: str | None, *,
+                    purpose: str = "审核") -> MessageVersion:
+    """The message's current version, checked against the hash the person looked at before
+    ``purpose`` (审核, 预览 …): ``Conflict`` (``stale_version``) when the content moved on since."""
+    version = message.current_version
+    if version is None:
+        raise Conflict(f"消息 {message.id} 还没有排版好的内容", code="no_version")
+    given = (version_hash or "").strip().lower()
+    if not given:
+        raise ValidationError(f"缺少 version_hash（要{purpose}的版本的哈希）")
+    if given != version.sha256:
+        raise Conflict(f"要{purpose}的版本（{given[:12]}）已不是当前版本（v{version.version}，{version.sha256[:12]}）："
+                       f"内容已更新，请刷新页面后{purpose}新版本", code="stale_version")
+    if version_drifted(session, version):
+        raise Conflict(f"v{version.version} 生成后案例内容又有修改，这一版本已过时：请编辑重新生成后再{purpose}",
+                       code="stale_version")
+    return version
 
 
 def sealed(session: Session, version_id: int | None) -> bool:

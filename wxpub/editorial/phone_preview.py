@@ -102,19 +102,7 @@ def _version(session: Session, message_id: int, version_hash: str | None) -> tup
     message = session.get(Message, message_id)
     if message is None:
         raise NotFound(f"没有编号为 {message_id} 的消息")
-    version = message.current_version
-    if version is None:
-        raise Conflict(f"消息 {message.id} 还没有排版好的内容", code="no_version")
-    given = (version_hash or "").strip().lower()
-    if not given:
-        raise ValidationError("缺少 version_hash（要预览的版本的哈希）")
-    if given != version.sha256:
-        raise Conflict(f"要预览的版本（{given[:12]}）已不是当前版本（v{version.version}）：内容已更新，"
-                       "请刷新页面后预览新版本", code="stale_version")
-    if chain.version_drifted(session, version):
-        raise Conflict(f"v{version.version} 生成后案例内容又有修改，这一版本已过时：请编辑重新生成后再预览",
-                       code="stale_version")
-    return message, version
+    return message, chain.current_version(session, message, version_hash, purpose="预览")
 
 
 def _account(session: Session, username: str, what: str) -> User:

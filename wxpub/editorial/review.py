@@ -63,19 +63,7 @@ def signer(session: Session, username: str | None) -> User:
 
 def current_version(session: Session, message: Message, version_hash: str | None) -> MessageVersion:
     """The message's current version, checked against the hash the person reviewed."""
-    version = message.current_version
-    if version is None:
-        raise Conflict(f"消息 {message.id} 还没有排版好的内容", code="no_version")
-    given = (version_hash or "").strip().lower()
-    if not given:
-        raise ValidationError("缺少 version_hash（所审核版本的哈希）")
-    if given != version.sha256:
-        raise Conflict(f"所审核的版本（{given[:12]}）已不是当前版本（v{version.version}，{version.sha256[:12]}）："
-                       "内容已更新，请重新打开审核页审核新版本", code="stale_version")
-    if chain.version_drifted(session, version):
-        raise Conflict(f"v{version.version} 生成后案例内容又有修改，这一版本已过时：请编辑重新生成后再审核",
-                       code="stale_version")
-    return version
+    return chain.current_version(session, message, version_hash, purpose="审核")
 
 
 def sign(session: Session, message_id: int, *, version_hash: str, stage: str, decision: str,

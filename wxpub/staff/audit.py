@@ -11,7 +11,7 @@ without a ``seq`` (not written through the system) comes first, as it needs look
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wxpub.core.errors import ValidationError
-from wxpub.infra.audit_chain import row_digest
+from wxpub.infra.audit_chain import Verdict, row_digest
 from wxpub.infra.clock import SHANGHAI, local
 from wxpub.models import AuditEntry, AuditHead, Release, User
 from wxpub.staff.users import ROLE_NAMES
@@ -332,19 +332,12 @@ def table(rows: list[AuditEntry], names: dict[str, str], *, tz: ZoneInfo = SHANG
 # --- the chain's state for the page ------------------------------------------------------------
 
 @dataclass
-class ChainCheck:
+class ChainCheck(Verdict):
     """What the page's check found: ``total`` rows, ``checked`` of them walked (all when ``full``)."""
 
     total: int = 0
     checked: int = 0
     full: bool = True
-    head_seq: int = 0
-    head_hash: str = ""
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 def quick_check(session: Session, *, recent: int = RECENT, full_up_to: int = FULL_CHECK_UP_TO) -> ChainCheck:

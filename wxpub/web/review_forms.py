@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from wxpub.core.errors import ValidationError
 from wxpub.core.lint import Location
+from wxpub.core.render.credits import append_credits
 from wxpub.core.render.preview import annotate_article, case_shape, finding_anchor, with_images
 from wxpub.core.review_policy import APPROVE, DECISION_NAMES, PROOFREAD, Policy, Stage
 from wxpub.editorial import chain, comments, history, review, sheet
@@ -231,6 +232,10 @@ def page_data(session, message_id: int, *, user, policy: Policy) -> dict:
         thread["number"] = number
         thread["may_resolve"] = (thread["by"] == user.username or editor) and user.role in comments.COMMENT_ROLES
     articles = annotate(session, snap.version, threads)
+    credits = sheet.credits_preview_html(session, snap.version, policy)
+    if credits:  # what publishing appends to every article, shown where it will be
+        for article in articles:
+            article["html"] = append_credits(article["html"], credits)
     present = {p["id"] for p in places(articles)}
     for thread in threads:
         thread["located"] = thread["anchor"] in present
@@ -242,7 +247,8 @@ def page_data(session, message_id: int, *, user, policy: Policy) -> dict:
         actions=actions(snap, policy, user), stages=stages(session, snap, policy),
         findings=findings(snap.version, articles), several=several,
         history=chain.signoffs(session, snap.version.id, valid_only=False),
-        composer=_name(session, review.composer_of(session, message, snap.version)))
+        composer=_name(session, review.composer_of(session, message, snap.version)),
+        credits=sheet.credits_line(session, snap.version, policy) if credits else None)
     return data
 
 

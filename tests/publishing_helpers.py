@@ -24,7 +24,7 @@ def import_samples(rt) -> None:
     """Import the sample series from articles/."""
     with rt.db.session() as session:
         units = sources.discover([str(ARTICLES)])
-        library.apply_import(session, [sources.load(u) for u in units], now=rt.clock.now())
+        library.apply_import(session, [sources.load(u) for u in units], now=rt.clock.now(), actor="测试")
 
 
 def plan_file(tmp_path: Path, *, mode: str = "publish", chapters=("市场环境", "政务环境", "法治环境", "人文环境"),

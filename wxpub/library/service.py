@@ -1,7 +1,6 @@
 """Case library service: store imported cases idempotently with versions, and curate them.
 
-Takes a database session and owns the commits. An import batch is applied in one transaction: either
-every case of the batch is stored, or (on any error) nothing is.
+Takes a database session and owns the commits. An import batch is one transaction: all or nothing.
 
 Identity: a case is found again by its series, chapter and number ("n:7"), or by its title when the
 source has no numbers ("t:<title>"). Content is compared by ``Case.content_hash``: the same content
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from wxpub.core import content as c
 from wxpub.core.errors import Conflict, NotFound, ValidationError
 from wxpub.models import AuditEntry, Case, CaseVersion, Chapter, MediaFile, Series
+from wxpub.staff.actors import system_account
 
 CASE_STATUSES = ("pending", "selected", "rejected")
 
@@ -53,9 +53,10 @@ def case_key(case: c.CaseContent) -> str:
 
 
 def apply_import(session: Session, results: list[c.ImportResult], *, now: datetime,
-                 actor: str = "system", dry_run: bool = False, tz=None) -> ImportReport:
+                 actor: str | None = None, dry_run: bool = False, tz=None) -> ImportReport:
     """The import use case: store every case of ``results`` and commit once at the end, or roll
-    everything back when ``dry_run`` (the report then says what would happen)."""
+    everything back when ``dry_run`` (the report then says what would happen). ``actor``: who
+    imports (default: the operating-system account running this, never a made-up name)."""
     try:
         report = store_import(session, results, now=now, actor=actor, tz=tz, notify=not dry_run)
         report.dry_run = dry_run
@@ -70,12 +71,13 @@ def apply_import(session: Session, results: list[c.ImportResult], *, now: dateti
 
 
 def store_import(session: Session, results: list[c.ImportResult], *, now: datetime,
-                 actor: str = "system", tz=None, notify: bool = True) -> ImportReport:
+                 actor: str | None = None, tz=None, notify: bool = True) -> ImportReport:
     """Store every case of ``results`` (flushes only: the calling use case commits).
 
     Every case must go to a series and chapter that exist (or that its series folder defines):
     otherwise ``ValidationError`` lists every such problem and nothing is stored. ``notify``: tell
     the approvers of releases whose content changed (``wxpub.library.drift``)."""
+    actor = actor or system_account()
     problems = check_targets(session, results)
     if problems:
         raise ValidationError("\n".join(message for _, message in problems))

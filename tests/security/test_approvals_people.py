@@ -102,3 +102,10 @@ def clock_tz():
 def runtime_policy(session):
     from wxpub.core.review_policy import parse_policy
     return parse_policy("终审", 0)
+
+
+def test_a_second_approval_is_not_silently_dropped(cli, planned):
+    assert cli("release", "approve", str(planned[0]), "--as", "approver1").exit_code == 0
+    again = cli("release", "approve", str(planned[0]), "--as", "approver1")
+    assert again.exit_code == 2
+    assert "已完成审核（终审：张主任（approver1））" in again.stderr and "无需再审批" in again.stderr

@@ -44,6 +44,11 @@ def approve(session: Session, release_ids: list[int], *, by: str, now: datetime,
             message = session.get(Message, release.message_id)
             version = message.current_version
             if chain.sealed(session, version.id):
+                if release.state == State.APPROVED and release.approved_version_id == version.id:
+                    last = chain.state(session, version.id, policy).latest.get(policy.last.name)
+                    who = f"{last.display_name}（{last.username}）" if last else "—"
+                    raise Conflict(f"发布 {release.id} 的 v{version.version} 已完成审核（{policy.last.name}：{who}），"
+                                   f"状态为“{state_name(release.state)}”，无需再审批", code="already_approved")
                 if release.state == State.PLANNED:
                     transitions.approve(session, release, version.id, actor=by, now=now)
                 elif release.state in (State.HELD, State.FAILED):

@@ -12,6 +12,7 @@ the ten sample cases. Then times, per request, p50/p95/max:
   render and the checks run, nothing new is stored — what 生成 costs once composed)
 * ``/chapters/<id>/compose``         the composer page with the phone preview and the findings
 * ``/preview/messages/<id>``         the standalone preview
+* ``/review``, ``/review/messages/<id>``, its 审核表   the review desk (三审三校) of that message
 
     .venv/bin/python bench/bench_editorial.py
     .venv/bin/python bench/bench_editorial.py --database postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -116,9 +117,9 @@ def run(database_url: str, runs: int) -> int:
         assert first.status_code == 200, first.get_data(as_text=True)[:300]
         message_id = first.get_json()["message_id"]
 
-        def get(url):
+        def get(url, follow=False):
             def call():
-                answer = client.get(url)
+                answer = client.get(url, follow_redirects=follow)
                 assert answer.status_code == 200, (url, answer.status_code)
             return call
 
@@ -133,6 +134,9 @@ def run(database_url: str, runs: int) -> int:
             ("compose ten-case chapter", compose),
             ("composer page + preview", get(f"/chapters/{ids['small_chapter']}/compose")),
             ("preview of the message", get(f"/preview/messages/{message_id}")),
+            ("review desk (我的待办)", get("/review")),
+            ("review page of the message", get(f"/review/messages/{message_id}")),
+            ("审核表 of the version", get(f"/review/messages/{message_id}/sheet", follow=True)),
         ]
         worst = 0.0
         for name, call in pages:

@@ -35,6 +35,8 @@ failing at publish time.
 | WXPUB_PROXY_HOPS         | 0 (reverse proxies in front of the web app whose X-Forwarded-For is trusted) |
 | WXPUB_REVIEW_STAGES      | 初审,复审,终审 (the sign-off stages in order; ``名称:角色`` names the role, e.g. ``终审:approver``) |
 | WXPUB_PROOFREAD_ROUNDS   | 3 (校对 rounds recorded by different people before the last stage; 0–9) |
+| WXPUB_SILENCE_WARN_DAYS  | 10 (days without a publication before a warning; inspections: no update for 2 weeks fails) |
+| WXPUB_SILENCE_ALARM_DAYS | 14 (days without a publication before the alarm; some localities require 10) |
 
 Any other ``WXPUB_*`` variable stops start-up too (``ConfigError`` suggesting the nearest known name),
 so a misspelt variable is not silently ignored; the few ``WXPUB_*`` variables that are read elsewhere
@@ -127,6 +129,8 @@ class Settings:
     max_request_bytes: int = 2 * 1024 * 1024
     review_stages: str = DEFAULT_STAGES
     proofread_rounds: int = DEFAULT_ROUNDS
+    silence_warn_days: int = 10
+    silence_alarm_days: int = 14
 
     @property
     def tz(self) -> ZoneInfo:
@@ -193,6 +197,12 @@ class Settings:
         for name in ("callback_plaintext", "allow_sqlite"):
             if name in values:
                 kwargs[name] = _flag(f"WXPUB_{name.upper()}", values[name])
+        for name in ("silence_warn_days", "silence_alarm_days"):
+            if name in values:
+                try:
+                    kwargs[name] = int(str(values[name]).strip())
+                except ValueError:
+                    raise ConfigError(f"WXPUB_{name.upper()}", f"应为天数（整数），而不是 {values[name]!r}") from None
         if "proofread_rounds" in values:
             try:
                 kwargs["proofread_rounds"] = int(str(values["proofread_rounds"]).strip())
@@ -247,6 +257,11 @@ class Settings:
             raise ConfigError("WXPUB_LEXICON_FILE", f"找不到词库文件：{self.lexicon_file}")
         if self.max_request_bytes < 64 * 1024:
             raise ConfigError("WXPUB_MAX_REQUEST_BYTES", "太小：至少 65536 字节（64 KB）")
+        if not 1 <= self.silence_warn_days <= 60:
+            raise ConfigError("WXPUB_SILENCE_WARN_DAYS", "应为 1–60 天")
+        if not self.silence_warn_days < self.silence_alarm_days <= 60:
+            raise ConfigError("WXPUB_SILENCE_ALARM_DAYS",
+                              f"应大于提醒天数（{self.silence_warn_days}），且不超过 60 天")
         try:
             parse_policy(self.review_stages, self.proofread_rounds)
         except PolicyError as error:

@@ -48,6 +48,11 @@ class Jobs:
         from wxpub.publishing.preflight import run_due_checks
         run_due_checks(self.rt)
 
+    def check_liveness(self) -> None:
+        """The two-week silence rule: an alert when the account goes too long without publishing."""
+        from wxpub.releases.liveness import check
+        check(self.rt)
+
     def pull_statistics(self) -> None:
         """The daily statistics pull (after 08:00 Beijing time, again while figures are provisional)."""
         from wxpub.stats import pull

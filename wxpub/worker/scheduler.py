@@ -33,6 +33,7 @@ SYNC_SECONDS = 2
 CONFIRM_SECONDS = 5
 OUTBOX_SECONDS = 2
 PREFLIGHT_SECONDS = 300
+LIVENESS_SECONDS = 3600
 JOB_PREFIX = "release-"
 
 
@@ -44,13 +45,14 @@ def periodic_jobs(rt: Runtime, jobs: Jobs, sync) -> list[tuple]:
         (jobs.resume_and_confirm, {"trigger": "interval", "seconds": CONFIRM_SECONDS}, "resume-and-confirm"),
         (jobs.deliver_outbox, {"trigger": "interval", "seconds": OUTBOX_SECONDS}, "deliver-outbox"),
         (jobs.preflight, {"trigger": "interval", "seconds": PREFLIGHT_SECONDS}, "preflight"),
+        (jobs.check_liveness, {"trigger": "interval", "seconds": LIVENESS_SECONDS}, "account-liveness"),
         (jobs.pull_statistics, {"trigger": CronTrigger(hour="8-12", minute=30, timezone=rt.settings.timezone)},
          "pull-statistics"),
     ]
 
 
 PERIODIC_IDS = frozenset({"sync-releases", "resume-and-confirm", "deliver-outbox", "preflight",
-                          "pull-statistics"})
+                          "pull-statistics", "account-liveness"})
 
 
 class _QuietOverlaps(logging.Filter):

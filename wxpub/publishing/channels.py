@@ -7,15 +7,19 @@
 发布 (``freepublish``) notifies nobody and uses no quota; 群发 (``message/mass/sendall``) notifies
 followers and uses the mass-send quota. A mass send carries a ``clientmsgid`` per submission round,
 so WeChat itself refuses a duplicate (45065 with the earlier msg_id).
+
+WeChat's pushed event may settle the release while a poll is on its way (``wxpub.publishing.events``):
+before settling, ``check`` reads the release again (locking its row) and leaves one the event
+already settled as it is, so a release is published once, with one "发布成功" in its timeline.
 """
 
 from __future__ import annotations
 
 import logging
 
-from wxpub.core.release_states import Mode
+from wxpub.core.release_states import Mode, State
 from wxpub.models import PublishAttempt, Release
-from wxpub.publishing import reconcile
+from wxpub.publishing import events, reconcile
 from wxpub.publishing.verdicts import publish_status_message
 from wxpub.wechat import PermanentWeChatError
 
@@ -41,6 +45,8 @@ class FreePublishChannel:
         status = int(result.get("publish_status", 1))
         if status == 1:
             return "pending"
+        if _settled_meanwhile(p, release):
+            return "published" if release.state == State.PUBLISHED else "failed"
         if status == 0:
             items = (result.get("article_detail") or {}).get("item") or []
             p.published([i.get("article_url", "") for i in items], result.get("article_id"))
@@ -73,11 +79,21 @@ class MassSendChannel:
         status = result.get("msg_status")
         if status == "SENDING":
             return "pending"
+        if _settled_meanwhile(p, release):
+            return "published" if release.state == State.PUBLISHED else "failed"
         if status == "SEND_SUCCESS":
-            p.published(list(release.article_urls or []), None)
+            # mass/get carries no links: they come with the event, which may already be stored.
+            p.published(events.merge_links(release.article_urls, events.stored_mass_links(p.session, release)),
+                        None)
             return "published"
         p.fail(None, f"群发失败（微信状态 {status}）", detail={"msg_status": status})
         return "failed"
+
+
+def _settled_meanwhile(p, release: Release) -> bool:
+    """True when the release is no longer publishing (WeChat's event settled it during the poll)."""
+    p.session.refresh(release, with_for_update=True)
+    return release.state != State.PUBLISHING
 
 
 CHANNELS = {Mode.PUBLISH: FreePublishChannel(), Mode.MASS_SEND: MassSendChannel()}

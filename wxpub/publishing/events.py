@@ -3,6 +3,12 @@
 ``receive_event`` stores the event once (WeChat retries deliveries; the dedupe key makes a retry a
 no-op), settles its release through the same transitions the publisher uses — so a release
 published by the callback has exactly the bookkeeping of one confirmed by polling — and commits once.
+
+A 群发's article links come only with its MASSSENDJOBFINISH event (``message/mass/get`` has none), so
+they are kept whatever the order: an event for a release polling already settled adds the links
+the release lacks, and an event that arrives before the release knows its ``msg_id`` (the job
+finished while WeChat's answer to ``sendall`` was still on its way) stays stored until polling
+settles the release and takes its links (``stored_mass_links``).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from wxpub.core.release_states import State
 from wxpub.models import CallbackEvent, PublishAttempt, Release
 from wxpub.publishing.verdicts import mass_status_message, publish_status_message
 from wxpub.releases import transitions
+from wxpub.wechat.callback import mass_dedup_key
 
 VERDICTS = ("PUBLISHJOBFINISH", "MASSSENDJOBFINISH")
 CALLBACK = "callback"
@@ -53,11 +60,13 @@ def _apply(session: Session, settings, event: dict, now: datetime) -> Release | 
         release = session.scalar(select(Release).where(Release.msg_id == str(event["msg_id"])))
     if release is None:
         return None
-    urls = list(event.get("article_urls") or [])
+    session.refresh(release, with_for_update=True)  # the publisher may be settling it right now
+    urls = [u for u in (event.get("article_urls") or []) if u]
     if release.state == State.PUBLISHED:
         # Polling settled it first; a late event still adds the article links polling did not have.
-        if urls and not release.article_urls:
-            release.article_urls = urls
+        merged = merge_links(release.article_urls, urls)
+        if merged != list(release.article_urls or []):
+            release.article_urls = merged
     elif release.state == State.PUBLISHING:
         if kind == "PUBLISHJOBFINISH":
             status = event.get("publish_status")
@@ -79,3 +88,26 @@ def _apply(session: Session, settings, event: dict, now: datetime) -> Release | 
     session.add(PublishAttempt(release_id=release.id, step="event", worker=CALLBACK, started_at=now,
                                finished_at=now, outcome="ok", detail={"event": event}))
     return release
+
+
+def merge_links(have, pushed) -> list[str]:
+    """The release's article links completed from an event's: what the release has stays, a link it
+    lacks (by article position) is taken from the event."""
+    have, pushed = list(have or []), list(pushed or [])
+    return [(have[i] if i < len(have) and have[i] else pushed[i] if i < len(pushed) else "")
+            for i in range(max(len(have), len(pushed)))]
+
+
+def stored_mass_links(session: Session, release: Release) -> list[str]:
+    """The article links of a stored "send success" MASSSENDJOBFINISH for the release's ``msg_id``
+    (an event that came before the release knew its msg_id); the event is linked to the release.
+    Only flushes: the caller settles the release and commits."""
+    if not release.msg_id:
+        return []
+    record = session.scalar(select(CallbackEvent).where(
+        CallbackEvent.dedupe_key == mass_dedup_key(release.msg_id, "send success")))
+    if record is None:
+        return []
+    if record.release_id is None:
+        record.release_id = release.id
+    return [u for u in ((record.payload or {}).get("article_urls") or []) if u]

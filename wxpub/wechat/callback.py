@@ -231,6 +231,12 @@ def parse_event(xml: str | bytes) -> dict:
     return result
 
 
+def mass_dedup_key(msg_id, status) -> str:
+    """The identity of a MASSSENDJOBFINISH event: its ``msg_id`` and ``Status`` (e.g. ``send success``);
+    also how the publisher finds a stored event for a mass send it settles."""
+    return f"mass:{msg_id}:{status}"[:200]
+
+
 def _dedup_key(event: dict, upper: str, raw: bytes) -> str:
     """The identity of a pushed event, so that WeChat's retries of it are recognised and two
     different events (two publish jobs finishing in the same second) are not.
@@ -241,7 +247,7 @@ def _dedup_key(event: dict, upper: str, raw: bytes) -> str:
     if upper == "PUBLISHJOBFINISH" and event.get("publish_id"):
         return f"publish:{event['publish_id']}:{event.get('publish_status')}"
     if upper == "MASSSENDJOBFINISH" and event.get("msg_id"):
-        return f"mass:{event['msg_id']}:{event.get('status')}"
+        return mass_dedup_key(event["msg_id"], event.get("status"))
     if not upper and event.get("msg_id"):
         return f"msg:{event['msg_id']}"
     digest = hashlib.sha256(raw).hexdigest()[:32]

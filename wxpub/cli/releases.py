@@ -35,6 +35,8 @@ def plan() -> None:
 def plan_show(file: str) -> None:
     """显示计划排出的发布日历和检查结果（有错误时退出码为 1）。
 
+    已发布或正在发布的篇章标为“已发布，跳过”/“发布中，跳过”，不算错误。
+
     计划文件：schedules/ 下的 YAML 文件，如 schedules/2026-spring.yaml。
     """
     rt = get_runtime()
@@ -50,7 +52,7 @@ def plan_show(file: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False), metavar="计划文件")
 @as_option()
 def plan_apply(file: str, as_user: str | None) -> None:
-    """把计划落实为发布记录（可重复执行；已发布的不会变动）。
+    """把计划落实为发布记录（可重复执行；已发布、发布中的篇章跳过，不会变动）。
 
     计划文件：schedules/ 下的 YAML 文件；计划有错误时什么都不改，退出码为 2。
     """
@@ -65,13 +67,16 @@ def plan_apply(file: str, as_user: str | None) -> None:
             sys.exit(2)
         report = release_plans.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now(),
                                           actor=who)
-        for line in report.frozen:
-            click.echo(f"注意：{line}", err=True)
         click.echo(f"计划已应用：新建 {len(report.created)}，改期 {len(report.moved)}，"
-                   f"未变 {len(report.unchanged)}，取消 {len(report.canceled)}。")
+                   f"未变 {len(report.unchanged)}，取消 {len(report.canceled)}，"
+                   f"跳过 {len(report.skipped)}（已发布或发布中）。")
+        labels = {r.key: r.label for r in loaded.releases}
+        for r in report.skipped:
+            click.echo(f"{labels.get(r.plan_key, r.plan_key)}：{state_name(r.state)}，跳过（不作改动）")
         for issue in loaded.issues:
             click.echo(f"提示：{issue.message}", err=True)
-        _print_table(session, rt.settings.tz, [r.id for r in report.created + report.moved + report.unchanged])
+        _print_table(session, rt.settings.tz, [r.id for r in report.created + report.moved + report.unchanged
+                                                + report.skipped])
 
 
 def _print_table(session, tz, ids=None) -> None:
@@ -165,6 +170,57 @@ def release_retry(release_id: int, as_user: str | None) -> None:
         click.echo(f"发布 {r.id} 将立即重新发布（调度进程会在几秒内处理）")
 
 
+@release.command("hold")
+@click.argument("release_id", type=int, metavar="发布编号")
+@click.option("--reason", default="", metavar="原因", help="暂停原因（记入时间线和操作日志）")
+@as_option()
+def release_hold(release_id: int, reason: str, as_user: str | None) -> None:
+    """暂停尚未提交微信的发布：到时不会发出，直到恢复、改期或重试。
+
+    发布编号：见 wxpub release list。
+    """
+    rt = get_runtime()
+    with rt.db.session() as session:
+        r = actions.hold(session, release_id, by=actor(session, as_user), now=rt.clock.now(), reason=reason)
+        click.echo(f"发布 {r.id} 已暂停")
+
+
+@release.command("resume")
+@click.argument("release_id", type=int, metavar="发布编号")
+@as_option()
+def release_resume(release_id: int, as_user: str | None) -> None:
+    """恢复“已暂停”的发布，按原计划时间发布（审批已失效的回到待审批）。
+
+    发布编号：见 wxpub release list。
+    """
+    rt = get_runtime()
+    with rt.db.session() as session:
+        r = actions.resume(session, release_id, by=actor(session, as_user), now=rt.clock.now())
+        click.echo(f"发布 {r.id} 已恢复，状态：{state_name(r.state)}，"
+                   f"计划时间 {format_local(r.scheduled_at, rt.settings.tz)}")
+
+
+@release.command("reschedule")
+@click.argument("release_id", type=int, metavar="发布编号")
+@click.option("--at", "at_text", required=True, metavar="时间",
+              help="新的发布时间：北京时间“YYYY-MM-DD HH:MM”，或带时区的 ISO 8601")
+@as_option()
+def release_reschedule(release_id: int, at_text: str, as_user: str | None) -> None:
+    """把发布改到新的时间（检查不早于现在、群发次数）；已暂停、失败、已取消的重新排入计划。
+
+    发布编号：见 wxpub release list。
+    """
+    rt = get_runtime()
+    at = actions.parse_at(at_text, field="--at", tz=rt.settings.tz)
+    with rt.db.session() as session:
+        r = actions.reschedule(session, release_id, at=at, by=actor(session, as_user), now=rt.clock.now(),
+                               settings=rt.settings)
+        click.echo(f"发布 {r.id} 已改到 {format_local(r.scheduled_at, rt.settings.tz)}，"
+                   f"状态：{state_name(r.state)}")
+    for note in actions.day_notes(at, rt.settings.tz):
+        click.echo(f"提示：{note}", err=True)
+
+
 @release.command("show", short_help="显示一次发布的详情。")
 @click.argument("release_id", type=int, metavar="发布编号")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
@@ -218,3 +274,33 @@ def release_show(release_id: int, as_json: bool) -> None:
         click.echo("  文章链接：" + "  ".join(data["article_urls"]))
     if data["fallback_path"]:
         click.echo(f"  手工发布材料：{data['fallback_path']}")
+
+
+@release.command("manual", short_help="记录手工发布的文章链接（发布变为“人工发布”）。")
+@click.argument("release_id", type=int, metavar="发布编号")
+@click.argument("urls", nargs=-1, required=True, metavar="文章链接...")
+@as_option()
+def release_manual(release_id: int, urls: tuple[str, ...], as_user: str | None) -> None:
+    """记录在公众号后台手工发布（如按手工发布材料）的文章链接：发布变为“人工发布”，
+    调度进程不会再发送它，统计数据按链接中的 mid 关联到这次发布。
+
+    发布编号：见 wxpub release list（只有已审批待发、已暂停或失败的发布可以记录）。
+
+    文章链接：按文章顺序给出 1–8 个，如 https://mp.weixin.qq.com/s?__biz=…&mid=…&idx=1&sn=…
+    （统计可关联）或 https://mp.weixin.qq.com/s/…（短链接，统计无法自动关联）。链接含 & 时请加引号。
+    """
+    from wxpub.releases import manual
+
+    rt = get_runtime()
+    with rt.db.session() as session:
+        r = manual.record_manual(session, release_id, urls=list(urls), by=actor(session, as_user),
+                                 now=rt.clock.now())
+        click.echo(f"发布 {r.id} 已记录为{state_name(r.state)}，"
+                   f"时间 {format_local(r.published_at, rt.settings.tz)}，文章链接 {len(r.article_urls)} 篇：")
+        for url in r.article_urls:
+            click.echo(f"  {url}")
+        if r.msg_data_id:
+            click.echo(f"统计数据将按 mid={r.msg_data_id} 关联到这次发布。")
+        else:
+            click.echo("提示：短链接不含 mid，统计数据无法自动关联；如需关联，请改用文章页面上的完整链接"
+                       "（含 __biz、mid、idx、sn）。", err=True)

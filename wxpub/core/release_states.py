@@ -9,6 +9,8 @@ state, and it refuses every move that is not in ``TRANSITIONS``.
        ▲  ◀──approval voided──┘  │               │   └──▶ failed ──retry──▶ approved
        │                          ├──too late──▶ held ◀──┘ (before submit)
        └──────── replan ──────────┴──▶ canceled ──replan──▶ approved | planned
+
+    failed | held | approved ──published by hand (fallback pack), link recorded──▶ manual
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class State(StrEnum):
     HELD = "held"
     FAILED = "failed"
     CANCELED = "canceled"
+    MANUAL = "manual"          # published by hand in the MP web UI; its article link recorded here
 
 
 class Step(StrEnum):
@@ -48,13 +51,13 @@ class Mode(StrEnum):
 
 STATE_NAMES = {State.PLANNED: "待审批", State.APPROVED: "已审批待发", State.PUBLISHING: "发布中",
                State.PUBLISHED: "已发布", State.HELD: "已暂停（需人工处理）", State.FAILED: "失败",
-               State.CANCELED: "已取消"}
+               State.CANCELED: "已取消", State.MANUAL: "人工发布"}
 MODE_NAMES = {Mode.PUBLISH: "发布", Mode.MASS_SEND: "群发"}
 
 # States the scheduler works on, states a plan never moves, and states that are over.
 ACTIVE = frozenset({State.APPROVED, State.PUBLISHING})
-FROZEN = frozenset({State.PUBLISHING, State.PUBLISHED})
-FINAL = frozenset({State.PUBLISHED, State.CANCELED})
+FROZEN = frozenset({State.PUBLISHING, State.PUBLISHED, State.MANUAL})
+FINAL = frozenset({State.PUBLISHED, State.CANCELED, State.MANUAL})
 
 # Every allowed move, with what it means. A move not listed here is a bug and is refused.
 TRANSITIONS: dict[tuple[State, State], str] = {
@@ -78,6 +81,11 @@ TRANSITIONS: dict[tuple[State, State], str] = {
     (State.FAILED, State.CANCELED): "取消",
     (State.CANCELED, State.APPROVED): "重新排期",
     (State.CANCELED, State.PLANNED): "重新排期，待审批",
+    # Published by hand from the fallback pack (or ahead of its time), the article link recorded:
+    # only a release whose review chain stood (approved, or failed / held after approval).
+    (State.APPROVED, State.MANUAL): "人工发布",
+    (State.HELD, State.MANUAL): "人工发布",
+    (State.FAILED, State.MANUAL): "人工发布",
 }
 
 

@@ -41,7 +41,7 @@ def sent(session: Session, message_id: int) -> Release | None:
     """The latest published release of the message (``sent_version_id``: what went out)."""
     return session.scalars(
         select(Release).where(Release.message_id == message_id,
-                              Release.state == State.PUBLISHED.value,
+                              Release.state.in_([State.PUBLISHED.value, State.MANUAL.value]),
                               Release.sent_version_id.is_not(None))
         .order_by(Release.published_at.desc(), Release.id.desc())).first()
 
@@ -66,7 +66,7 @@ def versions(session: Session, messages: list[Message]) -> dict[int, list[Versio
             .where(Article.message_version_id.in_([r.id for r in rows]))):
         hashes.setdefault(version_id, {})[idx] = sha
     published = {r.sent_version_id: r for r in session.scalars(
-        select(Release).where(Release.message_id.in_(ids), Release.state == State.PUBLISHED.value,
+        select(Release).where(Release.message_id.in_(ids), Release.state.in_([State.PUBLISHED.value, State.MANUAL.value]),
                               Release.sent_version_id.is_not(None)))}
     out: dict[int, list[VersionInfo]] = {i: [] for i in ids}
     previous: dict[int, MessageVersion] = {}

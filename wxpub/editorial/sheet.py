@@ -52,7 +52,7 @@ def release_of(session: Session, message: Message) -> Release | None:
     """The release the version is for: the next one still to go out, else the latest."""
     rows = list(session.scalars(select(Release).where(Release.message_id == message.id)
                                 .order_by(Release.scheduled_at)))
-    waiting = [r for r in rows if r.state not in ("published", "canceled")]
+    waiting = [r for r in rows if r.state not in ("published", "canceled", "manual")]
     return (waiting or rows[-1:] or [None])[0]
 
 

@@ -32,7 +32,11 @@ STEPS = """手工发布步骤（微信接口无法完成发布时使用）
    保留排版）；正文中的图片若显示为本地图片，请在编辑器中用 images/ 文件夹里的同名图片重新上传。
 4. 封面：上传 images/ 中以 cover 开头的图片。
 5. 核对内容与审批版本一致（哈希见 articles.json），按计划选择“发表”（不通知粉丝）或“群发”（通知粉丝）。
-6. 发布后在本系统中记录文章链接，并告知管理员失败原因：{reason}
+6. 发布后复制每篇文章的链接（文章页面右上角“复制链接”，含 __biz、mid、idx、sn 的完整链接），在本系统中
+   记录：打开这次发布的发布页面，点“记录人工发布”并粘贴链接；或在服务器上运行
+       wxpub release manual {release_id} "链接1" "链接2" … --as 你的用户名
+   记录后这次发布显示为“人工发布”，系统不会再发送它，统计数据也会关联到它。
+7. 告知管理员失败原因：{reason}
 """
 
 
@@ -78,7 +82,8 @@ def write_pack(session: Session, settings, release: Release) -> Path:
     (work / "articles.json").write_text(json.dumps({"release": release.id, "message_sha256": version.sha256,
                                                     "articles": meta}, ensure_ascii=False, indent=2),
                                         encoding="utf-8")
-    (work / "步骤.txt").write_text(STEPS.format(reason=release.error_message or "见系统告警"), encoding="utf-8")
+    (work / "步骤.txt").write_text(STEPS.format(release_id=release.id,
+                                                  reason=release.error_message or "见系统告警"), encoding="utf-8")
     if target.exists():
         shutil.rmtree(target)
     os.replace(work, target)

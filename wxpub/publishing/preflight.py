@@ -98,8 +98,10 @@ def run_due_checks(rt: Runtime) -> int:
             for step, ahead in WINDOWS:
                 if release.scheduled_at - now > ahead:
                     continue
+                # done for this planned time (a release moved to another time is checked again)
                 done = session.scalar(select(PublishAttempt.id).where(
-                    PublishAttempt.release_id == release.id, PublishAttempt.step == step))
+                    PublishAttempt.release_id == release.id, PublishAttempt.step == step,
+                    PublishAttempt.started_at >= release.scheduled_at - ahead))
                 if done:
                     continue
                 problems = check_release(rt, session, release, wx)

@@ -34,7 +34,7 @@ def approve(session: Session, release_ids: list[int], *, by: str, now: datetime,
                             f"账号“{person.username}”的角色是“{role_name(person.role)}”", code="role")
         releases = [get(session, release_id) for release_id in release_ids]
         for release in releases:
-            if release.state in (State.PUBLISHED, State.PUBLISHING, State.CANCELED):
+            if release.state in (State.PUBLISHED, State.PUBLISHING, State.CANCELED, State.MANUAL):
                 raise Conflict(f"发布 {release.id} 状态为“{state_name(release.state)}”，不能审批")
             message = session.get(Message, release.message_id) if release.message_id else None
             if message is None or message.current_version is None:

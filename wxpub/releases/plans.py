@@ -4,7 +4,8 @@ The database is the single source of truth for releases; the scheduler only trig
 Applying a plan is one transaction: everything it needs (chapters, their composed installments) is
 checked first, and only a plan that fits entirely is written. It is idempotent: the same plan
 changes nothing, an edited plan moves only what changed, and a release that is publishing or
-published never moves.
+published (or was published by hand) never moves: re-applying a plan after the serial started skips
+those chapters ("已发布，跳过") instead of refusing their past times.
 """
 
 from __future__ import annotations
@@ -20,11 +21,17 @@ from sqlalchemy.orm import Session
 from wxpub.core import plans
 from wxpub.core.errors import ValidationError
 from wxpub.core.importers.headings import normalize_chapter
-from wxpub.core.release_states import FROZEN, State, state_name
+from wxpub.core.release_states import FROZEN, State
+from wxpub.infra.clock import as_utc
 from wxpub.editorial import compose
 from wxpub.models import Account, AuditEntry, Chapter, Message, Release, Series
 from wxpub.releases import transitions
 from wxpub.releases.queries import approval_valid
+
+
+# A plan entry whose release is in one of these states is done: shown as skipped, never written.
+# (A state for releases published by hand, if the state model has one, counts as done too.)
+DONE = frozenset(s for s in State if s in FROZEN or s.value == "manual")
 
 
 @dataclass
@@ -41,6 +48,11 @@ class LoadedPlan:
         """Issues that forbid applying the plan."""
         return [i for i in self.issues if i.severity == plans.ERROR]
 
+    @property
+    def skipped(self) -> list:
+        """Planned releases already out or in flight (left as they are)."""
+        return [r for r in self.releases if r.done]
+
 
 @dataclass
 class ApplyReport:
@@ -50,7 +62,7 @@ class ApplyReport:
     moved: list[Release] = field(default_factory=list)
     unchanged: list[Release] = field(default_factory=list)
     canceled: list[Release] = field(default_factory=list)
-    frozen: list[str] = field(default_factory=list)  # messages about releases that could not move
+    skipped: list[Release] = field(default_factory=list)  # already out or in flight: left untouched
 
 
 def load(session: Session, path: Path, *, now: datetime) -> LoadedPlan:
@@ -73,6 +85,7 @@ def load(session: Session, path: Path, *, now: datetime) -> LoadedPlan:
             raise ValidationError(f"{path}：找不到节假日文件 {holiday_path}")
         holidays = plans.load_holidays(holiday_path.read_text(encoding="utf-8"), str(holiday_path))
     expanded = plans.expand(plan, now=now, holidays=holidays)
+    expanded = plans.mark_done(expanded, _done_releases(session, [r.key for r in expanded]))
     known = _known_chapters(session, plan.series)
     issues = plans.validate(plan, expanded, now=now, known_chapters=known,
                             existing_mass_sends=_other_mass_sends(session, plan))
@@ -80,6 +93,12 @@ def load(session: Session, path: Path, *, now: datetime) -> LoadedPlan:
         issues.insert(0, plans.PlanIssue(plans.ERROR, f"案例库中没有系列“{plan.series}”，请先导入案例",
                                          code="unknown_series"))
     return LoadedPlan(plan, expanded, issues, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _done_releases(session: Session, keys: list[str]) -> dict:
+    """``plan key → (state, time)`` of the existing releases among ``keys`` that are out or going out."""
+    rows = session.scalars(select(Release).where(Release.plan_key.in_(keys), Release.state.in_(DONE)))
+    return {r.plan_key: (r.state, as_utc(r.published_at or r.submitted_at or r.scheduled_at)) for r in rows}
 
 
 def _known_chapters(session: Session, series_name: str) -> dict[str, int]:
@@ -90,11 +109,13 @@ def _known_chapters(session: Session, series_name: str) -> dict[str, int]:
 
 
 def _other_mass_sends(session: Session, plan: plans.Plan) -> list[datetime]:
+    # Another series' planned mass sends, and any that already went out (this series' included: the
+    # plan skips those, so the quota counts them here, at their own time).
     rows = session.scalars(select(Release).join(Account).where(
         Account.name == plan.account, Release.mode == "mass_send",
         Release.state.not_in(["canceled", "failed"]),
-        Release.plan_key.not_like(f"{plan.series}/%")))
-    return [r.scheduled_at for r in rows]
+        Release.plan_key.not_like(f"{plan.series}/%") | Release.state.in_(DONE)))
+    return [as_utc(r.published_at or r.submitted_at or r.scheduled_at) for r in rows]
 
 
 def account_for(session: Session, name: str, appid: str, account_type: str) -> Account:
@@ -133,15 +154,22 @@ def _apply(session: Session, loaded: LoadedPlan, *, settings, now: datetime, act
     series = session.scalar(select(Series).where(Series.name == plan.series))
     options = compose.ComposeOptions(theme=plan.theme or "政务红",
                                      title_template=plan.title_template)
-    messages = _messages_for_plan(session, series, loaded.releases, options, now, actor,
-                                  compose.office_lexicon(settings))
+    # Chapters already out need no articles: nothing is composed for them.
+    messages = _messages_for_plan(session, series, [r for r in loaded.releases if not r.done],
+                                  options, now, actor, compose.office_lexicon(settings))
     account = account_for(session, plan.account, settings.appid, plan.account_type)
     report = ApplyReport()
     wanted = set()
     for planned in loaded.releases:
         wanted.add(planned.key)
-        chapter, message = messages[(planned.chapter, planned.part or 1)]
         release = session.scalar(select(Release).where(Release.plan_key == planned.key))
+        if planned.done or (release is not None and release.state in DONE):
+            # Out or going out (also when the scheduler got to it since the plan was read):
+            # its time, state, message and approvals stay exactly as they are.
+            if release is not None:
+                report.skipped.append(release)
+            continue
+        chapter, message = messages[(planned.chapter, planned.part or 1)]
         if release is None:
             release = Release(plan_key=planned.key, account_id=account.id, series_id=series.id,
                               chapter_id=chapter.id, message_id=message.id, mode=planned.mode,
@@ -155,10 +183,6 @@ def _apply(session: Session, loaded: LoadedPlan, *, settings, now: datetime, act
                 and release.state != State.CANCELED:
             report.unchanged.append(release)
             continue
-        if release.state in FROZEN:
-            report.frozen.append(f"{planned.chapter}：已{state_name(release.state)}，计划中的修改不生效")
-            report.unchanged.append(release)
-            continue
         release.scheduled_at, release.mode, release.updated_at = planned.scheduled_at, planned.mode, now
         release.next_try_at = None
         if release.state in (State.CANCELED, State.HELD):
@@ -167,13 +191,13 @@ def _apply(session: Session, loaded: LoadedPlan, *, settings, now: datetime, act
                               reason="计划重新应用，已改期", actor=actor, now=now)
         report.moved.append(release)
     for release in session.scalars(select(Release).where(Release.plan_key.like(f"{plan.series}/%"))):
-        if release.plan_key not in wanted and release.state not in (*FROZEN, State.CANCELED):
+        if release.plan_key not in wanted and release.state not in (*DONE, State.CANCELED):
             transitions.cancel(session, release, reason="计划中已删除该篇章", actor=actor, now=now)
             report.canceled.append(release)
     session.add(AuditEntry(at=now, actor=actor, action="plan.apply", object_type="plan",
                            object_id=plan.filename[-100:], after_sha256=loaded.sha256,
                            detail={"created": len(report.created), "moved": len(report.moved),
-                                   "canceled": len(report.canceled)}))
+                                   "canceled": len(report.canceled), "skipped": len(report.skipped)}))
     return report
 
 

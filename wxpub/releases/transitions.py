@@ -74,6 +74,12 @@ def hold(session, release: Release, *, reason: str, actor: str, now: datetime, s
                        now=now, release_id=release.id, webhook_url=settings.alert_webhook_url)
 
 
+def pause(session, release: Release, *, reason: str, actor: str, now: datetime) -> None:
+    """A person stops the release (no alert: they know): held until someone decides."""
+    release.error_message = reason
+    move(session, release, State.HELD, reason=reason, actor=actor, now=now)
+
+
 def published(session, release: Release, *, urls: list[str], actor: str, now: datetime,
               article_id=None, reason: str = "微信确认发布成功") -> None:
     """WeChat confirmed the publication (by polling or by its event): the same bookkeeping either way."""
@@ -117,6 +123,22 @@ def failed(session, release: Release, *, errcode, message: str, actor: str, now:
 def cancel(session, release: Release, *, reason: str, actor: str, now: datetime) -> None:
     """Nothing of this release will be sent."""
     move(session, release, State.CANCELED, reason=reason, actor=actor, now=now)
+
+
+def manual(session, release: Release, *, urls: list[str], msg_data_id: str | None, actor: str,
+           now: datetime) -> None:
+    """Staff published the release by hand (MP web UI) and recorded its article links: it is over —
+    the scheduler never sends it — and its statistics link up through ``msg_data_id``."""
+    release.article_urls = list(urls)
+    if msg_data_id:
+        release.msg_data_id = msg_data_id
+    release.published_at = now
+    release.error_code = release.error_message = None
+    release.next_try_at = None
+    release.lease_owner = release.lease_until = None
+    move(session, release, State.MANUAL, reason=f"人工发布，记录文章链接 {len(urls)} 篇", actor=actor, now=now)
+    for what in ("held", "unapproved", "failed"):
+        alerts.resolve(session, f"release:{release.id}:{what}", now)
 
 
 def rearm(session, release: Release, *, approved: bool, reason: str, actor: str, now: datetime,

@@ -20,7 +20,8 @@ from wxpub.stats.dates import BEIJING
 UNLINKED = "未关联发布记录"
 FIGURES = ("read_user", "share_user", "collection_user", "zaikan_user")
 STATE_NAMES = {"planned": "计划中", "approved": "已审批", "publishing": "发布中", "published": "已发布",
-               "failed": "失败", "held": "已暂停", "canceled": "已取消"}
+               "failed": "失败", "held": "已暂停", "canceled": "已取消",
+               "manual": "人工发布"}
 MODE_NAMES = {"publish": "发布（不通知）", "mass_send": "群发（通知粉丝）"}
 SOURCE_ORDER = ("公众号消息", "聊天会话", "朋友圈", "公众号主页", "推荐", "搜一搜", "其他")
 

@@ -96,14 +96,15 @@ def _require_login():
     view = current_app.view_functions.get(request.endpoint or "")
     roles = getattr(view, "write_roles", WRITE_ROLES)
     if request.method not in ("GET", "HEAD", "OPTIONS") and not has_role(current_user, *roles):
-        return jsonify({"error": "forbidden",
-                        "message": f"当前角色（{ROLE_NAMES.get(current_user.role, current_user.role)}）不能修改案例库，"
-                                   "请由编辑操作"}), 403
+        role = ROLE_NAMES.get(current_user.role, current_user.role)
+        message = getattr(view, "forbidden_message", "不能修改案例库，请由编辑操作")
+        return jsonify({"error": "forbidden", "message": f"当前角色（{role}）{message}"}), 403
     return None
 
 
 # The other API modules (each a ROUTES table of its own; a module not there yet is skipped).
-EXTENSIONS = ("api_series", "api_imports", "api_editor", "api_compose", "api_review", "api_audit")
+EXTENSIONS = ("api_series", "api_imports", "api_editor", "api_compose", "api_review", "api_audit",
+              "api_releases")
 
 
 def _extension_routes() -> list:

@@ -10,6 +10,7 @@ from wxpub.core.plans.expand import is_day_based
 from wxpub.core.plans.model import (ACCOUNT_TYPE_LABELS, ERROR, MODE_LABELS, SEVERITY_LABELS, WARNING, Plan,
                     PlanIssue, PlannedRelease)
 from wxpub.core.plans.validate import interval_text
+from wxpub.core.release_states import state_name
 
 
 def _width(text: str) -> int:
@@ -47,12 +48,18 @@ def describe_schedule(plan: Plan) -> str:
     return rule
 
 
+def skip_note(release: PlannedRelease) -> str:
+    """What a plan does with a release that is already out: ``已发布，跳过``."""
+    return f"{state_name(release.done)}，跳过"
+
+
 def format_calendar(plan: Plan, releases: list[PlannedRelease], issues: list[PlanIssue],
                     tz: ZoneInfo | str | None = None) -> str:
     """Plain-text calendar of ``releases`` shown in ``tz`` (default: the plan's timezone).
 
     Columns: 序号, 篇章, 本地时间 (with the Chinese weekday), 方式 (发布/群发), and a 说明 column
-    when a release was moved or has its own time. Errors are listed before warnings.
+    when a release was moved or has its own time. A release already out or in flight (``done``)
+    shows its own time and ``已发布，跳过`` / ``发布中，跳过``. Errors are listed before warnings.
     """
     if tz is None:
         tz = plan.timezone
@@ -68,11 +75,13 @@ def format_calendar(plan: Plan, releases: list[PlannedRelease], issues: list[Pla
     rows = [("序号", "篇章", "本地时间", "方式", "说明")]
     for release in releases:
         note = ""
-        if release.explicit:
+        if release.done:
+            note = skip_note(release)
+        elif release.explicit:
             note = "单独指定时间"
         elif release.moved_from is not None:
             note = f"原定 {_local(release.moved_from, zone)}，因{release.moved_because}顺延"
-        rows.append((str(release.index), release.label, _local(release.scheduled_at, zone),
+        rows.append((str(release.index), release.label, _local(release.effective_at, zone),
                      MODE_LABELS.get(release.mode, release.mode), note))
     widths = [max(_width(row[i]) for row in rows) for i in range(4)]
     for row in rows:
@@ -80,6 +89,9 @@ def format_calendar(plan: Plan, releases: list[PlannedRelease], issues: list[Pla
         lines.append("  ".join(cells + [row[4]]).rstrip())
     if not releases:
         lines.append("（没有任何发布）")
+    skipped = sum(1 for r in releases if r.done)
+    if skipped:
+        lines.append(f"其中 {skipped} 篇已发布或正在发布，应用计划时跳过，不作任何改动。")
     lines.append("")
     errors = [i for i in issues if i.severity == ERROR]
     warnings = [i for i in issues if i.severity == WARNING]

@@ -15,8 +15,9 @@ Placement rules (documented for staff in ``schedules/README.md``):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterator
+from typing import Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 from wxpub.core.plans.cron import cron_trigger
@@ -64,6 +65,18 @@ def expand(plan: Plan, *, now: datetime, holidays: OfficeHolidays | None = None
             workday=info.workday, holiday=info.holiday, adjusted_workday=info.adjusted_workday,
             moved_from=moved_from, moved_because=reason))
     return releases
+
+
+def mark_done(releases: list[PlannedRelease], done: Mapping[str, tuple[str, datetime]]
+              ) -> list[PlannedRelease]:
+    """``releases`` with the ones whose key is in ``done`` marked as already out (or going out).
+
+    ``done`` maps a plan key to ``(state, at)`` of the existing release that is published or in
+    flight (the caller knows which states count); the planned slots themselves do not change, so
+    the chapters after a published one keep their dates.
+    """
+    return [replace(r, done=done[r.key][0], done_at=done[r.key][1]) if r.key in done else r
+            for r in releases]
 
 
 def _title(plan: Plan, entry: ChapterEntry, index: int) -> str:

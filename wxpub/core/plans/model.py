@@ -132,11 +132,21 @@ class PlannedRelease:
     adjusted_workday: bool = False  # a weekend day that is a working day (调休)
     moved_from: datetime | None = None
     moved_because: str = ""
+    # Set by ``mark_done`` when the chapter's release already went out or is going out: the state of
+    # that release (``published``, ``publishing`` …) and its own time. Such a release is skipped:
+    # not checked against the clock, not written again.
+    done: str = ""
+    done_at: datetime | None = None
 
     @property
     def label(self) -> str:
         """The chapter with its installment, as staff call it."""
         return self.chapter if self.part is None else f"{self.chapter}（{self.part}）"
+
+    @property
+    def effective_at(self) -> datetime:
+        """When readers get it: the existing release's time once it is done, else the planned one."""
+        return self.done_at if self.done and self.done_at is not None else self.scheduled_at
 
 
 @dataclass(frozen=True)

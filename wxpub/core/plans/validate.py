@@ -75,7 +75,10 @@ def validate(plan: Plan, releases: list[PlannedRelease], *, now: datetime,
 
     ``known_chapters`` maps chapter name → number of selected cases (from the case library);
     ``existing_mass_sends`` are mass sends of the same account outside this plan (already sent or
-    planned by another series) so the quota is counted across them.
+    planned by another series, and this plan's own mass sends that are already out) so the quota
+    is counted across them. Releases marked ``done`` (``mark_done``: published or in flight) are
+    skipped: their time lying in the past is no error, and they are not counted twice; gaps and
+    order are checked with their real times.
     """
     issues = list(structural_issues(plan))
     lines: dict = {}  # (name, part) and name → line of the first such chapter in the file
@@ -89,15 +92,18 @@ def validate(plan: Plan, releases: list[PlannedRelease], *, now: datetime,
             chapter, line = release.chapter, lines.get((release.chapter, release.part))
         issues.append(PlanIssue(severity, message, chapter, line or lines.get(chapter), code))
 
-    _check_chapters(plan, known_chapters, add)
+    # A chapter that only has releases already out needs nothing more from the case library.
+    out = {r.chapter for r in releases if r.done} - {r.chapter for r in releases if not r.done}
+    _check_chapters(plan, known_chapters, add, out)
     for release in releases:
-        _check_release(plan, release, now, add)
+        if not release.done:
+            _check_release(plan, release, now, add)
     _check_quota(plan, releases, existing_mass_sends, add)
     _check_gaps_and_order(releases, add)
     return issues
 
 
-def _check_chapters(plan: Plan, known_chapters, add) -> None:
+def _check_chapters(plan: Plan, known_chapters, add, out: set[str]) -> None:
     seen = Counter((entry.name, entry.part) for entry in plan.chapters)
     first_lines: dict = {}
     for entry in plan.chapters:
@@ -112,6 +118,8 @@ def _check_chapters(plan: Plan, known_chapters, add) -> None:
     if known_chapters is None:
         return
     for name in dict.fromkeys(entry.name for entry in plan.chapters):
+        if name in out:
+            continue
         if name not in known_chapters:
             known = "、".join(known_chapters) or "（案例库里还没有篇章）"
             add(ERROR, "unknown_chapter", f"未知篇章“{name}”：案例库中没有这个篇章（现有：{known}）",
@@ -125,7 +133,9 @@ def _check_release(plan: Plan, release: PlannedRelease, now: datetime, add) -> N
     when = f"{local:%Y-%m-%d %H:%M} {WEEKDAYS_ZH[local.weekday()]}"
     if release.scheduled_at <= now:
         add(ERROR, "past", f"“{release.label}”的发布时间 {when} 已经过去"
-                           f"（现在是 {now.astimezone(local.tzinfo):%Y-%m-%d %H:%M}）", release)
+                           f"（现在是 {now.astimezone(local.tzinfo):%Y-%m-%d %H:%M}），这一篇并未发出："
+                           "请把它改到以后（调整 start，或为这一篇写 at），"
+                           "或从计划中删去这一篇（应用后它的发布记录会被取消）", release)
     if len(release.title) > TITLE_LIMIT:
         add(ERROR, "title_too_long", f"标题“{release.title}”有 {len(release.title)} 字，"
                                      f"超过微信 {TITLE_LIMIT} 字上限", release)
@@ -165,7 +175,7 @@ def _check_release(plan: Plan, release: PlannedRelease, now: datetime, add) -> N
 
 
 def _check_quota(plan: Plan, releases, existing_mass_sends, add) -> None:
-    ours = [r for r in releases if r.mode == MASS_SEND]
+    ours = [r for r in releases if r.mode == MASS_SEND and not r.done]
     if not ours:
         return
     others = [t for t in existing_mass_sends]
@@ -196,17 +206,18 @@ def _check_quota(plan: Plan, releases, existing_mass_sends, add) -> None:
 
 
 def _check_gaps_and_order(releases: list[PlannedRelease], add) -> None:
-    ordered = sorted(releases, key=lambda r: r.scheduled_at)
+    ordered = sorted(releases, key=lambda r: r.effective_at)
     for before, after in zip(ordered, ordered[1:]):
-        gap = after.scheduled_at - before.scheduled_at
+        gap = after.effective_at - before.effective_at
         if gap > MAX_GAP:
             add(WARNING, "gap", f"“{before.label}”与“{after.label}”相隔 {gap.days} 天"
                                 f"{'多' if gap % timedelta(days=1) else ''}：政务新媒体超过 14 天不更新，"
                                 "检查时会被判为不合格", after)
     for before, after in zip(releases, releases[1:]):
-        if after.scheduled_at < before.scheduled_at:
+        if after.effective_at < before.effective_at:
+            local = after.effective_at.astimezone(after.local_time.tzinfo)
             add(WARNING, "order", f"“{after.label}”排在“{before.label}”之后，却更早发布"
-                                  f"（{after.local_time:%m-%d %H:%M}）：请确认篇章顺序", after)
+                                  f"（{local:%m-%d %H:%M}）：请确认篇章顺序", after)
 
 
 def _interval_text(interval: timedelta) -> str:

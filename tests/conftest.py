@@ -42,10 +42,11 @@ FULL_CHAIN = {"review_stages": "初审,复审,终审", "proofread_rounds": "3"} 
 
 
 @pytest.fixture
-def review_stages() -> dict:
-    """The review chain the test's office runs (a module overrides this fixture to return
-    ``FULL_CHAIN`` for 初审 → 复审 → 终审 with three 校对 rounds)."""
-    return SINGLE_STAGE
+def review_stages(request) -> dict:
+    """The review chain the test's office runs: one stage, unless the test (or its module:
+    ``pytestmark = pytest.mark.full_chain``) is marked ``full_chain`` — 初审 → 复审 → 终审 with
+    three 校对 rounds, the product's default."""
+    return FULL_CHAIN if request.node.get_closest_marker("full_chain") else SINGLE_STAGE
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 """Shared set-up for the review-chain tests: an office of five people, a composed and planned
 chapter article, and a walk through the chain by the same use case the pages call.
 
-Modules that test the full chain override the ``review_stages`` fixture::
+Modules that test the full chain are marked (the ``review_stages`` fixture then gives it)::
 
-    @pytest.fixture
-    def review_stages():
-        return FULL_CHAIN
+    pytestmark = pytest.mark.full_chain
 """
 
 from __future__ import annotations

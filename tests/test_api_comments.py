@@ -6,13 +6,10 @@ from __future__ import annotations
 import pytest
 
 from auth_helpers import login
-from conftest import FULL_CHAIN
 from review_helpers import OFFICE_PASSWORD, Logins, make_office, planned_message, walk
 
 
-@pytest.fixture
-def review_stages():
-    return FULL_CHAIN
+pytestmark = pytest.mark.full_chain
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from auth_helpers import login
-from conftest import FULL_CHAIN
 from publishing_helpers import make_due
 from review_helpers import OFFICE_PASSWORD, Logins, make_office, planned_message
 from wxpub.models import Case, Message, Release
@@ -16,9 +15,7 @@ from wxpub.models import Case, Message, Release
 WORKER = "api-test:1"
 
 
-@pytest.fixture
-def review_stages():
-    return FULL_CHAIN
+pytestmark = pytest.mark.full_chain
 
 
 @pytest.fixture

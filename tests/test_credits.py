@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from conftest import FULL_CHAIN
 from publishing_helpers import SERIES, make_due
 from review_helpers import make_office, walk
 from wxpub.core.render import get_theme, render_articles, sanitise
@@ -27,9 +26,7 @@ CREDITED = "政务红·署名"
 LINE = "编辑：王编辑　审核：李科长　终审：张主任"
 
 
-@pytest.fixture
-def review_stages():
-    return FULL_CHAIN
+pytestmark = pytest.mark.full_chain
 
 
 @pytest.mark.parametrize("stages,readers,expected", [

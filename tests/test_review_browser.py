@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FULL_CHAIN, login
+from conftest import login
 from review_helpers import OFFICE_PASSWORD, make_office, planned_message, release_state
 
 
-@pytest.fixture
-def review_stages():
-    return FULL_CHAIN
+pytestmark = pytest.mark.full_chain
 
 
 @pytest.fixture

@@ -6,16 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from conftest import FULL_CHAIN
 from review_helpers import current_hash, make_office, planned_message, release_state, sign, walk
 from wxpub.core.errors import Conflict, Forbidden, ValidationError
 from wxpub.library import editing
 from wxpub.models import Case, Message, Notice, ReviewSheet, Signoff
 
 
-@pytest.fixture
-def review_stages():
-    return FULL_CHAIN
+pytestmark = pytest.mark.full_chain
 
 
 @pytest.fixture

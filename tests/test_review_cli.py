@@ -8,13 +8,10 @@ import json
 
 import pytest
 
-from conftest import FULL_CHAIN
 from review_helpers import current_hash, make_office, planned_message
 
 
-@pytest.fixture
-def review_stages():
-    return FULL_CHAIN
+pytestmark = pytest.mark.full_chain
 
 
 @pytest.fixture

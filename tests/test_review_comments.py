@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from conftest import FULL_CHAIN
 from review_helpers import current_hash, make_office, planned_message, release_state, sign, walk
 from wxpub.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from wxpub.editorial import comments, todo
@@ -15,9 +14,7 @@ from wxpub.models import AuditEntry, Case, Message, ReviewComment
 from wxpub.staff import users
 
 
-@pytest.fixture
-def review_stages():
-    return FULL_CHAIN
+pytestmark = pytest.mark.full_chain
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from auth_helpers import login
-from conftest import FULL_CHAIN
 from review_helpers import OFFICE_PASSWORD, current_hash, make_office, planned_message, release_state, sign, walk
 from wxpub.editorial import todo
 from wxpub.models import Message, ReviewComment
@@ -19,9 +18,7 @@ from wxpub.staff import users
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture
-def review_stages():
-    return FULL_CHAIN
+pytestmark = pytest.mark.full_chain
 
 
 @pytest.fixture

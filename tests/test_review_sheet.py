@@ -14,16 +14,13 @@ from docx.oxml.ns import qn
 from sqlalchemy import select
 
 from auth_helpers import login
-from conftest import FULL_CHAIN
 from review_helpers import OFFICE_PASSWORD, make_office, planned_message, sign, walk
 from wxpub.editorial import review, settings as chapter_settings, sheet
 from wxpub.library import editing
 from wxpub.models import AuditEntry, Case, Message, Release, ReviewSheet
 
 
-@pytest.fixture
-def review_stages():
-    return FULL_CHAIN
+pytestmark = pytest.mark.full_chain
 
 
 @pytest.fixture

@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FULL_CHAIN, login
+from conftest import login
 from review_helpers import OFFICE_PASSWORD, make_office, planned_message, walk
 from wxpub.models import Message
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.full_chain]
 
-
-@pytest.fixture
-def review_stages():
-    return FULL_CHAIN
 
 
 def _pages(pdf: bytes) -> int:

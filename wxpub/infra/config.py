@@ -20,6 +20,12 @@ failing at publish time.
 | WXPUB_SECRET_KEY         | a development key (production: required)  |
 | WXPUB_TIMEZONE           | Asia/Shanghai                             |
 | WXPUB_ALERT_WEBHOOK_URL  | unset                                     |
+| WXPUB_ALERT_WECOM_URL    | unset (企业微信群机器人: https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…) |
+| WXPUB_ALERT_DINGTALK_URL | unset (钉钉群机器人: https://oapi.dingtalk.com/robot/send?access_token=…) |
+| WXPUB_ALERT_DINGTALK_SECRET | unset (钉钉 加签 secret, SEC…; needs WXPUB_ALERT_DINGTALK_URL) |
+| WXPUB_ALERT_FEISHU_URL   | unset (飞书群机器人: https://open.feishu.cn/open-apis/bot/v2/hook/…) |
+| WXPUB_ALERT_FEISHU_SECRET | unset (飞书 签名校验 secret; needs WXPUB_ALERT_FEISHU_URL) |
+| WXPUB_PUBLIC_URL         | unset (the web app's address, for links in alerts: https://wxpub.example.gov.cn) |
 | WXPUB_LEXICON_FILE       | the seed lexicon shipped with wxpub       |
 | WXPUB_LATE_TOLERANCE     | 1800 (seconds a release may start late before it is held for a person) |
 | WXPUB_CONFIRM_WAIT       | 20 (seconds the publisher waits for WeChat's verdict before handing over to polling) |
@@ -78,6 +84,9 @@ NOT_SETTINGS = frozenset({
     "WXPUB_CRASH_AT",           # fault injection point (wxpub/publishing/leases.py)
 })
 
+# The robot webhooks (企业微信, 钉钉, 飞书); their URLs carry access keys.
+ALERT_URLS = ("alert_wecom_url", "alert_dingtalk_url", "alert_feishu_url")
+
 # Real AppIDs are "wx" + 16 characters and AppSecrets 32; the sandbox (training accounts) accepts
 # looser values, so the strict forms are enforced in production only.
 _APPID_RE = re.compile(r"^wx[0-9a-zA-Z]{16}$")
@@ -114,6 +123,13 @@ class Settings:
     secret_key: str = field(default=DEV_SECRET_KEY, repr=False)
     timezone: str = "Asia/Shanghai"
     alert_webhook_url: str = ""
+    # Robot URLs carry access keys: kept out of repr (and of logs, pages and the outbox table).
+    alert_wecom_url: str = field(default="", repr=False)
+    alert_dingtalk_url: str = field(default="", repr=False)
+    alert_dingtalk_secret: str = field(default="", repr=False)
+    alert_feishu_url: str = field(default="", repr=False)
+    alert_feishu_secret: str = field(default="", repr=False)
+    public_url: str = ""
     lexicon_file: str = ""
     late_tolerance: float = 1800.0
     confirm_wait: float = 20.0
@@ -175,7 +191,8 @@ class Settings:
         kwargs: dict = {"env": env, "instance_path": instance}
         for name in ("wechat_api_url", "appid", "appsecret", "token", "encoding_aes_key",
                      "account_type", "redis_url", "secret_key", "timezone", "alert_webhook_url",
-                     "lexicon_file", "database_url", "review_stages"):
+                     "lexicon_file", "database_url", "review_stages", *ALERT_URLS, "alert_dingtalk_secret",
+                     "alert_feishu_secret", "public_url"):
             if name in values:
                 kwargs[name] = str(values[name]).strip()
         for name in ("wechat_timeout", "late_tolerance", "confirm_wait", "prepare_ahead", "confirm_poll",
@@ -211,6 +228,8 @@ class Settings:
         if "max_request_bytes" in values:
             kwargs["max_request_bytes"] = int(_positive_float("WXPUB_MAX_REQUEST_BYTES",
                                                               values["max_request_bytes"]))
+        if "public_url" in kwargs:
+            kwargs["public_url"] = kwargs["public_url"].rstrip("/")
         settings = cls(**kwargs)
         if not settings.database_url:
             settings = replace(settings, database_url=f"sqlite:///{instance / 'wxpub.sqlite3'}")
@@ -232,6 +251,7 @@ class Settings:
         _check_http_url("WXPUB_WECHAT_API_URL", self.wechat_api_url)
         if self.alert_webhook_url:
             _check_http_url("WXPUB_ALERT_WEBHOOK_URL", self.alert_webhook_url)
+        self._validate_alert_channels()
         strict = self.is_production
         if not (_APPID_RE if strict else _SANDBOX_APPID_RE).match(self.appid):
             raise ConfigError("WXPUB_APPID", "格式不对：应为 wx 开头的 18 位 AppID" if strict
@@ -269,6 +289,25 @@ class Settings:
             raise ConfigError(variable, str(error)) from None
         if self.is_production:
             self._validate_production()
+
+    def _validate_alert_channels(self) -> None:
+        """The robot URLs and the public URL are http(s) (https in production: the URLs carry access
+        keys); a signing secret needs its robot's URL."""
+        for name in (*ALERT_URLS, "public_url"):
+            value = getattr(self, name)
+            if not value:
+                continue
+            variable = f"WXPUB_{name.upper()}"
+            _check_http_url(variable, value, show=name == "public_url")
+            if self.is_production and urlparse(value).scheme != "https":
+                raise ConfigError(variable, "在生产环境中必须是 https:// 地址（否则其中的密钥会以明文发送）")
+        for robot in ("dingtalk", "feishu"):
+            secret = getattr(self, f"alert_{robot}_secret")
+            if secret and not getattr(self, f"alert_{robot}_url"):
+                raise ConfigError(f"WXPUB_ALERT_{robot.upper()}_SECRET",
+                                  f"设置了签名密钥，但没有设置 WXPUB_ALERT_{robot.upper()}_URL")
+            if secret and any(ch.isspace() for ch in secret):
+                raise ConfigError(f"WXPUB_ALERT_{robot.upper()}_SECRET", "格式不对：含空白字符")
 
     def _validate_production(self) -> None:
         """Refuse the development defaults, a WeChat API URL that would send the AppSecret in clear
@@ -347,7 +386,8 @@ def _is_loopback_host(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def _check_http_url(variable: str, url: str) -> None:
+def _check_http_url(variable: str, url: str, show: bool = True) -> None:
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ConfigError(variable, f"不是有效的 http(s) 地址：{url!r}")
+        # ``show=False`` for URLs that carry an access key: the message must not repeat it.
+        raise ConfigError(variable, f"不是有效的 http(s) 地址：{url!r}" if show else "不是有效的 http(s) 地址")

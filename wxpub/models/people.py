@@ -119,7 +119,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))  # webhook | phone_preview
+    kind: Mapped[str] = mapped_column(String(30))  # webhook | robot | phone_preview
     target: Mapped[str] = mapped_column(String(1024))
     payload: Mapped[dict] = mapped_column(default=dict)
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))

@@ -1,4 +1,4 @@
-"""Alerts for people: a log line and a webhook, once per root cause.
+"""Alerts for people: a log line and a message to each configured channel, once per root cause.
 
 A root cause is a string key: account-wide problems (an expired AppSecret, the IP whitelist, a missing
 permission, a used-up quota) use ``account:<errcode>`` so that ten releases hit by one expired secret
@@ -6,6 +6,11 @@ raise one alert; release-specific problems use ``release:<id>:<what>``. An open 
 cause is updated (count, release ids) instead of sent again. The webhook is never called from here:
 the first alert of a cause puts one message in the outbox, in the caller's transaction, and the
 scheduler delivers it after that transaction committed (``wxpub.notify.outbox``).
+
+The channels are the generic JSON webhook (``WXPUB_ALERT_WEBHOOK_URL``) and the group robots
+(企业微信, 钉钉, 飞书: ``WXPUB_ALERT_*_URL``), one outbox row each; a row names only its channel
+(``webhook``, ``robot:dingtalk`` …) — the address, with its access key, and the signing secret are
+read from the settings when the row is delivered (``wxpub.notify.robots``).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wxpub.models import Alert
-from wxpub.notify import outbox
+from wxpub.notify import outbox, robots
 
 log = logging.getLogger("wxpub.notify.alerts")
 
@@ -35,8 +40,10 @@ def cause_for(errcode: int | None, release_id: int, what: str = "failed") -> str
 
 def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
                 release_id: int | None = None, severity: str = "error",
-                webhook_url: str = "") -> Alert:
-    """Record an alert (the first of its cause also goes to the outbox); flushes, the caller commits."""
+                webhook_url: str = "", settings=None) -> Alert:
+    """Record an alert (the first of its cause also goes to the outbox, one row per configured
+    channel of ``settings``; without settings, to the generic webhook when ``webhook_url`` is set);
+    flushes, the caller commits."""
     alert = session.scalar(select(Alert).where(Alert.cause == cause, Alert.resolved_at.is_(None)))
     if alert is not None:
         alert.count += 1
@@ -50,10 +57,12 @@ def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
     session.add(alert)
     session.flush()
     log.error("ALERT [%s] %s", cause, message)
-    if webhook_url:
-        outbox.enqueue(session, kind="webhook", target=webhook_url, alert_id=alert.id, now=now,
-                       payload={"cause": cause, "severity": severity, "message": message,
-                                "release_ids": alert.release_ids, "at": now.isoformat()})
+    targets = robots.channels(settings) if settings is not None else (["webhook"] if webhook_url else [])
+    payload = {"cause": cause, "severity": severity, "message": message,
+               "release_ids": alert.release_ids, "at": now.isoformat()}
+    for target in targets:
+        outbox.enqueue(session, kind="webhook" if target == "webhook" else "robot", target=target,
+                       alert_id=alert.id, now=now, payload=dict(payload))
     return alert
 
 

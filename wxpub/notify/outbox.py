@@ -5,7 +5,9 @@
 periodic job of the scheduler) claims committed rows, closes its transaction, makes the HTTP calls
 with no lease or transaction held, then records each result. Delivery is at least once: a
 deliverer killed between the call and the record sends that row again after its claim expires.
-Rows of kind ``phone_preview`` are handed to ``wxpub.editorial.phone_preview.deliver_claimed``.
+Rows of kind ``phone_preview`` are handed to ``wxpub.editorial.phone_preview.deliver_claimed``;
+alert rows (kind ``webhook`` or ``robot``) name their channel as target and ``wxpub.notify.robots``
+resolves its address and secret from the settings at delivery time, so no key is ever stored here.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import requests
 from sqlalchemy import or_, select, update
 
 from wxpub.models import Alert, OutboxMessage
+from wxpub.notify import robots
 
 log = logging.getLogger("wxpub.notify.outbox")
-WEBHOOK_TIMEOUT = 5
 CLAIM = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 BATCH = 20
@@ -45,7 +47,7 @@ def deliver_due(rt, *, worker: str, limit: int = BATCH, http: requests.Session |
             from wxpub.editorial import phone_preview
             delivered += phone_preview.deliver_claimed(rt, row_id, worker)
             continue
-        error = _send(kind, target, payload, http)  # no transaction is open here
+        error = _send(kind, target, payload, http, rt.settings)  # no transaction is open here
         delivered += _record(rt, row_id, worker, error)
     return delivered
 
@@ -74,17 +76,11 @@ def _claim(rt, worker: str, limit: int) -> list[tuple]:
         return [(r.id, r.kind, r.target, dict(r.payload)) for r in rows]
 
 
-def _send(kind: str, target: str, payload: dict, http) -> str | None:
-    """Make the call; None when the receiver accepted it, else a short reason."""
-    if kind != "webhook":
+def _send(kind: str, target: str, payload: dict, http, settings) -> str | None:
+    """Make the call; None when the receiver accepted it, else a short reason (never a secret)."""
+    if kind not in ("webhook", "robot"):
         return f"unknown outbox kind {kind!r}"
-    try:
-        response = (http or requests).post(target, json=payload, timeout=WEBHOOK_TIMEOUT)
-    except requests.RequestException as error:
-        return type(error).__name__
-    if 200 <= response.status_code < 300:
-        return None
-    return f"HTTP {response.status_code}"
+    return robots.send(target, payload, settings, http)
 
 
 def _record(rt, row_id: int, worker: str, error: str | None) -> int:

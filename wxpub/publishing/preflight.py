@@ -114,7 +114,8 @@ def run_due_checks(rt: Runtime) -> int:
                                        message=f"发布 {release.id} 预检（{'提前24小时' if step.endswith('24h') else '提前1小时'}）"
                                                f"发现问题：" + "；".join(problems),
                                        now=now, release_id=release.id,
-                                       webhook_url=rt.settings.alert_webhook_url)
+                                       webhook_url=rt.settings.alert_webhook_url,
+                                       settings=rt.settings)
                 ran += 1
         session.commit()
     return ran

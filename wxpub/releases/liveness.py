@@ -98,7 +98,7 @@ def check(rt) -> Liveness:
                         alerts.resolve(session, alert.cause, now)
                 alerts.raise_alert(session, cause=cause, message=state.describe(settings.tz), now=now,
                                    severity="error" if state.level == "alarm" else "warning",
-                                   webhook_url=settings.alert_webhook_url)
+                                   webhook_url=settings.alert_webhook_url, settings=settings)
             else:
                 for alert in open_alerts:
                     alerts.resolve(session, alert.cause, now)

@@ -56,7 +56,7 @@ def void_approval(session, release: Release, *, reason: str, actor: str, now: da
     move(session, release, State.PLANNED, reason=reason, actor=actor, now=now)
     alerts.raise_alert(session, cause=f"release:{release.id}:unapproved", severity="warning",
                        message=f"发布 {release.id}：{reason}", now=now, release_id=release.id,
-                       webhook_url=getattr(settings, "alert_webhook_url", ""))
+                       webhook_url=getattr(settings, "alert_webhook_url", ""), settings=settings)
 
 
 def start(session, release: Release, *, actor: str, now: datetime) -> None:
@@ -71,7 +71,8 @@ def hold(session, release: Release, *, reason: str, actor: str, now: datetime, s
     session.add(PublishAttempt(release_id=release.id, step="hold", worker=actor, started_at=now,
                                finished_at=now, outcome="permanent", detail={"reason": reason}))
     alerts.raise_alert(session, cause=f"release:{release.id}:held", message=f"发布 {release.id}：{reason}",
-                       now=now, release_id=release.id, webhook_url=settings.alert_webhook_url)
+                       now=now, release_id=release.id, webhook_url=settings.alert_webhook_url,
+                       settings=settings)
 
 
 def pause(session, release: Release, *, reason: str, actor: str, now: datetime) -> None:
@@ -117,7 +118,8 @@ def failed(session, release: Release, *, errcode, message: str, actor: str, now:
     else:
         text = f"发布 {release.id} 失败：{message} 手工发布材料：{release.fallback_path}"
     alerts.raise_alert(session, cause=cause, message=text, now=now, release_id=release.id,
-                       webhook_url=settings.alert_webhook_url)
+                       webhook_url=settings.alert_webhook_url,
+                       settings=settings)
 
 
 def cancel(session, release: Release, *, reason: str, actor: str, now: datetime) -> None:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.wrappers import Request, Response
 
-from tests.servers import serve_app
+from servers import serve_app
 from wxpub.infra.config import ConfigError, Settings
 from wxpub.models import Alert, OutboxMessage
 from wxpub.notify import alerts, outbox

@@ -199,7 +199,8 @@ def test_the_page_fits_a_phone_and_a_desk(live_server, offline_page, office, run
     assert page.inner_text("h1") == "操作日志"
     _no_overflow(page, width)
     page.get_by_label("操作", exact=True).select_option("case.edit")
-    page.get_by_role("button", name="筛选").click()
+    with page.expect_navigation():  # the filtered page, its stylesheets loaded, before measuring
+        page.get_by_role("button", name="筛选").click()
     assert "符合条件的 3 条记录" in page.inner_text("main")
     _no_overflow(page, width)
     assert page.external_requests == []

@@ -14,18 +14,35 @@ def listing(session: Session, *, tz) -> list[dict]:
     """Every release, soonest first, in the ``release list --json`` shape."""
     rows = session.execute(select(Release, Chapter.name).join(Chapter, Release.chapter_id == Chapter.id)
                            .order_by(Release.scheduled_at, Release.id)).all()
-    return [release_dict(r, name, tz) for r, name in rows]
+    return listed(session, rows, tz=tz)
 
 
-def release_dict(r: Release, chapter: str, tz) -> dict:
-    """One release in the ``release list --json`` shape."""
+def listed(session: Session, rows, *, tz) -> list[dict]:
+    """``(release, chapter name)`` rows in the ``release list --json`` shape, the version hashes
+    of all of them read in two queries (not two per release)."""
+    releases = [r for r, _ in rows]
+    message_ids = {r.message_id for r in releases if r.message_id}
+    current = dict(session.execute(select(Message.id, Message.current_version_id)
+                                   .where(Message.id.in_(message_ids))).all()) if message_ids else {}
+    carried = {r.id: r.sent_version_id or r.approved_version_id or current.get(r.message_id)
+               for r in releases if r.message_id}
+    wanted = {v for v in carried.values() if v}
+    hashes = dict(session.execute(select(MessageVersion.id, MessageVersion.sha256)
+                                  .where(MessageVersion.id.in_(wanted))).all()) if wanted else {}
+    return [release_dict(r, name, tz, version_hash=hashes.get(carried.get(r.id)))
+            for r, name in rows]
+
+
+def release_dict(r: Release, chapter: str, tz, *, version_hash: str | None | object = ...) -> dict:
+    """One release in the ``release list --json`` shape (``version_hash`` when the caller read it
+    already, as ``listed`` does)."""
     return {"id": r.id, "chapter": chapter, "mode": r.mode,
             "scheduled_at": r.scheduled_at.astimezone(tz).isoformat(), "state": r.state,
             "article_urls": list(r.article_urls or []), "plan_key": r.plan_key,
             "step": r.step, "error_code": r.error_code, "error_message": r.error_message,
             "published_at": r.published_at.astimezone(tz).isoformat() if r.published_at else None,
             "approved": r.approved_version_id is not None, "message_id": r.message_id,
-            "version_hash": _version_hash(r)}
+            "version_hash": _version_hash(r) if version_hash is ... else version_hash}
 
 
 def _version_hash(r: Release) -> str | None:

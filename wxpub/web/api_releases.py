@@ -79,7 +79,7 @@ def list_releases():
         query = query.join(Account, Release.account_id == Account.id).where(
             or_(Account.name == account, Account.appid == account))
     rows = session.execute(query).all()
-    return jsonify({"releases": [queries.release_dict(r, name, tz) for r, name in rows]})
+    return jsonify({"releases": queries.listed(session, rows, tz=tz)})
 
 
 def _detail(session, release: Release) -> dict:

@@ -215,3 +215,22 @@ def test_a_signing_secret_needs_its_robot_and_a_bad_robot_address_is_not_echoed(
     assert refused.value.variable == "WXPUB_ALERT_FEISHU_URL" and FEISHU_HOOK not in str(refused.value)
     settings = Settings.from_env({"WXPUB_PUBLIC_URL": "https://wxpub.example.gov.cn/"})
     assert settings.public_url == "https://wxpub.example.gov.cn"
+
+
+def test_the_scheduler_at_debug_level_logs_no_robot_key_or_signature(robots, caplog):
+    """``wxpub scheduler --log-level DEBUG`` logs urllib3's request lines: the redaction the
+    scheduler installs must hide 企业微信's ``key``, 钉钉's ``access_token`` and ``sign`` and 飞书's hook
+    token there too, not only WeChat's ``access_token``."""
+    from wxpub.wechat.transport import install_log_redaction
+
+    rt, robots, _ = robots
+    install_log_redaction()
+    caplog.set_level(logging.DEBUG)
+    _alert(rt)
+    assert outbox.deliver_due(rt, worker="deliverer") == 4
+    lines = [record.getMessage() for record in caplog.records if record.name.startswith("urllib3")]
+    assert any("/robot/" in line or "/dingtalk" in line for line in lines)  # the request lines are there
+    logged = "\n".join(lines)
+    for secret in SECRETS:
+        assert secret not in logged
+    assert "sign=***" in logged

@@ -18,9 +18,11 @@ import base64
 import hashlib
 import hmac
 import time
-from urllib.parse import quote_plus
+from urllib.parse import parse_qsl, quote_plus, urlsplit
 
 import requests
+
+from wxpub.wechat.transport import hide_in_logs
 
 TIMEOUT = 5
 TITLE = "【新政服发布告警】"
@@ -103,6 +105,7 @@ def send(target: str, payload: dict, settings, http=None) -> str | None:
     if isinstance(built, str):
         return built
     url, body = built
+    _hide_credentials(url, settings)
     try:
         response = (http or requests).post(url, json=body, timeout=TIMEOUT)
     except requests.RequestException as error:
@@ -112,6 +115,18 @@ def send(target: str, payload: dict, settings, http=None) -> str | None:
     if target == WEBHOOK or target.startswith("http"):
         return None
     return _scrub(_verdict(target.removeprefix("robot:"), response), settings)
+
+
+def _hide_credentials(url: str, settings) -> None:
+    """Keep the address's credentials out of the log (urllib3 logs request lines at DEBUG): its
+    query values, a long last path segment (飞书's hook token) and the signing secrets."""
+    parts = urlsplit(url)
+    last = parts.path.rstrip("/").rpartition("/")[2]
+    # (not the per-request timestamp and signature: the regex hides ``sign``, and registering them
+    # would grow the set with every delivery)
+    query = [value for name, value in parse_qsl(parts.query) if name not in ("timestamp", "sign")]
+    hide_in_logs(*query, last if len(last) >= 16 else "", getattr(settings, "alert_dingtalk_secret", ""),
+                 getattr(settings, "alert_feishu_secret", ""))
 
 
 def _verdict(robot: str, response) -> str | None:

@@ -14,6 +14,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 import re
+import threading
 from urllib.parse import urlsplit
 
 import requests
@@ -23,16 +24,33 @@ from wxpub.wechat.errors import PermanentWeChatError, TransientWeChatError
 
 OFFICIAL_HOST = "https://api.weixin.qq.com"
 _OFFICIAL_PREFIXES = ("https://api.weixin.qq.com", "http://api.weixin.qq.com")
-_TOKEN_RE = re.compile(r"(access_token=)[^&\s'\"]+")
+# Query parameters that carry a credential: WeChat's access_token, 企业微信's robot key, 钉钉's
+# access_token and signature.
+_TOKEN_RE = re.compile(r"((?:access_token|key|sign)=)[^&\s'\"]+")
+# Other credentials to hide wherever they appear (a 飞书 hook token is a path segment): registered
+# by the code that puts them on the wire (``hide_in_logs``).
+_HIDDEN: set[str] = set()
+_HIDDEN_LOCK = threading.Lock()
+
+
+def hide_in_logs(*values: str) -> None:
+    """Register credentials (8 characters or more) that log records must never show."""
+    with _HIDDEN_LOCK:
+        _HIDDEN.update(v for v in values if v and len(v) >= 8)
 
 
 def redact(text: str) -> str:
-    """``text`` with every ``access_token=...`` value replaced by ``***``."""
-    return _TOKEN_RE.sub(r"\1***", text)
+    """``text`` with every credential query value (``access_token``, ``key``, ``sign``) and every
+    registered credential replaced by ``***``."""
+    text = _TOKEN_RE.sub(r"\1***", text)
+    for value in tuple(_HIDDEN):
+        if value in text:
+            text = text.replace(value, "***")
+    return text
 
 
 class RedactTokenFilter(logging.Filter):
-    """Log filter that hides access tokens in messages (urllib3 logs full URLs at DEBUG)."""
+    """Log filter that hides credentials in messages (urllib3 logs full URLs at DEBUG)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
@@ -41,7 +59,7 @@ class RedactTokenFilter(logging.Filter):
             except (TypeError, ValueError):
                 return True
             record.args = ()
-        if isinstance(record.msg, str) and "access_token=" in record.msg:
+        if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         return True
 

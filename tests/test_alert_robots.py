@@ -193,7 +193,7 @@ def test_no_key_or_secret_is_stored_in_the_outbox_or_written_to_the_log(robots, 
         assert secret not in repr(rt.settings)
 
 
-@pytest.mark.parametrize("variable", ["WXPUB_ALERT_WECOM_URL", "WXPUB_ALERT_DINGTALK_URL",
+@pytest.mark.parametrize("variable", ["WXPUB_ALERT_WEBHOOK_URL", "WXPUB_ALERT_WECOM_URL", "WXPUB_ALERT_DINGTALK_URL",
                                       "WXPUB_ALERT_FEISHU_URL", "WXPUB_PUBLIC_URL"])
 def test_production_refuses_a_clear_text_robot_or_public_address(variable):
     production = {"WXPUB_ENV": "production", "WXPUB_APPID": "wx0123456789abcdef", "WXPUB_APPSECRET": "p" * 32,

@@ -122,7 +122,7 @@ class Settings:
     redis_url: str = ""
     secret_key: str = field(default=DEV_SECRET_KEY, repr=False)
     timezone: str = "Asia/Shanghai"
-    alert_webhook_url: str = ""
+    alert_webhook_url: str = field(default="", repr=False)  # may carry an access key
     # Robot URLs carry access keys: kept out of repr (and of logs, pages and the outbox table).
     alert_wecom_url: str = field(default="", repr=False)
     alert_dingtalk_url: str = field(default="", repr=False)
@@ -291,9 +291,9 @@ class Settings:
             self._validate_production()
 
     def _validate_alert_channels(self) -> None:
-        """The robot URLs and the public URL are http(s) (https in production: the URLs carry access
+        """The webhook, robot and public URLs are http(s) (https in production: the URLs carry access
         keys); a signing secret needs its robot's URL."""
-        for name in (*ALERT_URLS, "public_url"):
+        for name in ("alert_webhook_url", *ALERT_URLS, "public_url"):
             value = getattr(self, name)
             if not value:
                 continue

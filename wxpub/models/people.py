@@ -94,7 +94,12 @@ class AuditHead(Base):
 
 
 class Alert(Base):
-    """An alert raised once per root cause (e.g. an expired secret), however many releases it hits."""
+    """An alert raised once per root cause (e.g. an expired secret), however many releases it hits.
+
+    Open until resolved (``resolved_at``); a person may acknowledge it first (``acknowledged_at``:
+    "I am on it") — an acknowledged alert is still open, so a recurrence of its cause only counts.
+    ``acknowledged_by`` / ``resolved_by`` are usernames (or the system account that resolved it).
+    """
 
     __tablename__ = "alerts"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,6 +112,9 @@ class Alert(Base):
     release_ids: Mapped[list] = mapped_column(default=list)
     sent: Mapped[bool] = mapped_column(default=False)
     resolved_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class OutboxMessage(Base):

@@ -38,16 +38,62 @@ def cause_for(errcode: int | None, release_id: int, what: str = "failed") -> str
     return f"release:{release_id}:{what}"
 
 
+# The lapsed WeChat verification (微信认证) and every 48001 share one root cause: the account lost
+# its 发布/群发 API permissions. ``annual_renew`` (renewal due, not lapsed yet) is a cause of its own.
+VERIFY_CAUSE = "account:48001"
+RENEW_CAUSE = "account:annual_renew"
+SYSTEM = "系统"
+_HOW_TO_RENEW = ("请公众号管理员登录 mp.weixin.qq.com → 设置与开发 → 账号设置 → 微信认证，按提示完成年审"
+                 "（认证续期）；完成前，失败的发布可用其手工发布材料在公众号后台手工发表。")
+VERIFY_EXPLANATION = ("公众号的微信认证每年须年审（续期）一次；认证过期后，微信会收回“发布”和“群发”接口权限，"
+                      "本系统的发布都会失败（错误码 48001），直到重新完成认证。" + _HOW_TO_RENEW)
+
+
+def _when(at: datetime | None, tz) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M") + "（北京时间）" if at is not None else ""
+
+
+def verify_expired_message(expired_at: datetime | None, tz) -> str:
+    """The alert text of WeChat's ``verify_expired`` event: what lapsed, what it breaks, what to do."""
+    head = (f"公众号的微信认证已于 {_when(expired_at, tz)}过期。" if expired_at is not None
+            else "公众号的微信认证已过期。")
+    return head + VERIFY_EXPLANATION
+
+
+def annual_renew_message(expires_at: datetime | None, tz) -> str:
+    """The alert text of WeChat's ``annual_renew`` event (the yearly renewal is due)."""
+    head = (f"公众号的微信认证需要年审：认证将于 {_when(expires_at, tz)}到期。" if expires_at is not None
+            else "公众号的微信认证需要年审，即将到期。")
+    return (head + "微信认证每年须年审（续期）一次；到期未完成，微信会收回“发布”和“群发”接口权限，"
+            "之后的发布都会失败（错误码 48001）。" + _HOW_TO_RENEW)
+
+
+def no_permission_message(detail: str) -> str:
+    """The text of a 48001 (at pre-flight or when a release fails): the verification explanation
+    after what was refused."""
+    return (f"{detail.rstrip('。')}。微信返回 48001（接口未授权）：最常见的原因是公众号的微信认证已过期"
+            f"或未完成年审。" + VERIFY_EXPLANATION)
+
+
 def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
                 release_id: int | None = None, severity: str = "error",
-                webhook_url: str = "", settings=None) -> Alert:
+                webhook_url: str = "", settings=None, refresh_message: bool = False) -> Alert:
     """Record an alert (the first of its cause also goes to the outbox, one row per configured
     channel of ``settings``; without settings, to the generic webhook when ``webhook_url`` is set);
-    flushes, the caller commits."""
+    flushes, the caller commits.
+
+    An open alert of the cause — acknowledged or not — only counts the recurrence (nothing is sent
+    again); ``refresh_message`` also replaces its text (a more precise one: the expiry date of a
+    ``verify_expired`` event after a 48001). A 48001 alert always carries the verification
+    explanation (``VERIFY_EXPLANATION``), whoever raised it."""
+    if cause == VERIFY_CAUSE and VERIFY_EXPLANATION not in message:
+        message = no_permission_message(message)
     alert = session.scalar(select(Alert).where(Alert.cause == cause, Alert.resolved_at.is_(None)))
     if alert is not None:
         alert.count += 1
         alert.last_at = now
+        if refresh_message:
+            alert.message = message
         if release_id is not None and release_id not in alert.release_ids:
             alert.release_ids = [*alert.release_ids, release_id]
         log.info("alert repeated (%s, %d times): %s", cause, alert.count, message)
@@ -66,8 +112,28 @@ def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
     return alert
 
 
-def resolve(session: Session, cause: str, now: datetime) -> None:
+def resolve(session: Session, cause: str, now: datetime, by: str = SYSTEM) -> None:
     """Close the open alert of a cause (so a recurrence alerts again); the caller commits."""
     for alert in session.scalars(select(Alert).where(Alert.cause == cause,
                                                      Alert.resolved_at.is_(None))):
         alert.resolved_at = now
+        alert.resolved_by = by[:100]
+
+
+# WeChat's account events about the verification (§0a.3), as ``wxpub.wechat.parse_event`` names them.
+ACCOUNT_EVENTS = ("verify_expired", "annual_renew")
+
+
+def account_event(session: Session, *, event: str, expired_at: datetime | None, now: datetime,
+                  settings) -> Alert:
+    """The alert of a ``verify_expired`` / ``annual_renew`` push: the lapsed verification shares the
+    48001 root cause (one message however many releases fail with it); a renewal due is a warning
+    of its own. Flushes, the caller commits."""
+    tz = settings.tz
+    if event == "verify_expired":
+        alert = raise_alert(session, cause=VERIFY_CAUSE, message=verify_expired_message(expired_at, tz),
+                            now=now, severity="error", settings=settings, refresh_message=True)
+        resolve(session, RENEW_CAUSE, now)  # the reminder is overtaken by the lapse itself
+        return alert
+    return raise_alert(session, cause=RENEW_CAUSE, message=annual_renew_message(expired_at, tz),
+                       now=now, severity="warning", settings=settings, refresh_message=True)

@@ -13,14 +13,16 @@ settles the release and takes its links (``stored_mass_links``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wxpub.core.release_states import State
+from wxpub.infra.db import commit_or_roll_back
 from wxpub.models import CallbackEvent, PublishAttempt, Release
+from wxpub.notify import alerts
 from wxpub.publishing.verdicts import mass_status_message, publish_status_message
 from wxpub.releases import transitions
 from wxpub.wechat.callback import mass_dedup_key
@@ -30,7 +32,12 @@ CALLBACK = "callback"
 
 
 def receive_event(session: Session, settings, event: dict, now: datetime) -> Release | None:
-    """Record a verdict event and apply it to its release; a repeated delivery changes nothing."""
+    """Record a verdict event and apply it to its release; a repeated delivery changes nothing.
+    An account event about the verification (``verify_expired`` / ``annual_renew``) becomes an
+    alert instead (``receive_account_event``)."""
+    if (event.get("event") or "").lower() in alerts.ACCOUNT_EVENTS:
+        receive_account_event(session, settings, event, now)
+        return None
     if event.get("event") not in VERDICTS:
         return None
     record = CallbackEvent(dedupe_key=event["dedup_key"][:200], event=event["event"],
@@ -49,6 +56,26 @@ def receive_event(session: Session, settings, event: dict, now: datetime) -> Rel
         raise
     session.commit()
     return release
+
+
+def receive_account_event(session: Session, settings, event: dict, now: datetime):
+    """WeChat says the account's verification (微信认证) lapsed or is due for its yearly renewal:
+    store the event once and raise the alert that explains it (``wxpub.notify.alerts``); one commit,
+    a repeated delivery changes nothing. Returns the alert (None for a repeat)."""
+    kind = (event.get("event") or "").lower()
+    seconds = event.get("expired_time")
+    expired_at = datetime.fromtimestamp(seconds, timezone.utc) if isinstance(seconds, int) and seconds > 0 else None
+    record = CallbackEvent(dedupe_key=event["dedup_key"][:200], event=kind,
+                           payload={k: v for k, v in event.items() if k != "dedup_key"}, received_at=now)
+
+    def work():
+        session.add(record)
+        session.flush()
+        return alerts.account_event(session, event=kind, expired_at=expired_at, now=now, settings=settings)
+    try:
+        return commit_or_roll_back(session, work)
+    except IntegrityError:
+        return None  # a retry of an event we already have
 
 
 def _apply(session: Session, settings, event: dict, now: datetime) -> Release | None:

@@ -20,6 +20,7 @@ from wxpub.publishing.uploads import draft_payload
 from wxpub.wechat import WeChat, WeChatError
 
 log = logging.getLogger("wxpub.publishing.preflight")
+NO_PERMISSION = 48001  # api unauthorized: the account's verification lapsed (or it has none)
 WINDOWS = (("preflight-24h", timedelta(hours=24)), ("preflight-1h", timedelta(hours=1)))
 
 
@@ -69,6 +70,11 @@ def check_release(rt: Runtime, session, release: Release, wx: WeChat) -> list[st
     return problems
 
 
+# The start of the problem a 48001 gives: the account's verification alert already explains it, so
+# the release does not raise an alert of its own for it.
+LAPSED_PROBLEM = "试建草稿失败：微信返回 48001"
+
+
 def dry_run_draft(rt: Runtime, session, release: Release, version: MessageVersion, wx: WeChat) -> list[str]:
     """Upload the images (through the cache, so the release reuses them) and create, then delete, a
     draft of the approved content: WeChat's own checks run a day and an hour ahead."""
@@ -77,6 +83,13 @@ def dry_run_draft(rt: Runtime, session, release: Release, version: MessageVersio
                                 commit=session.commit)
         media_id = wx.draft.add(payload)["media_id"]
     except WeChatError as error:
+        if error.errcode == NO_PERMISSION:
+            # the lapsed verification (or none): the account's one alert, shared with the release
+            # failures and the verify_expired event, explains it; the caller commits
+            alerts.raise_alert(session, cause=alerts.VERIFY_CAUSE, now=rt.clock.now(), release_id=release.id,
+                               message=f"发布 {release.id} 预检时试建草稿被拒绝", settings=rt.settings)
+            return [f"{LAPSED_PROBLEM}（接口未授权），公众号的微信认证可能已过期，"
+                    f"处理办法见告警箱（/alerts）中关于微信认证的告警（{error.message}）"]
         return [f"试建草稿失败：{error.message}"]
     try:
         wx.draft.delete(media_id)
@@ -109,7 +122,7 @@ def run_due_checks(rt: Runtime) -> int:
                                            started_at=now, finished_at=now,
                                            outcome="ok" if not problems else "permanent",
                                            detail={"problems": problems}))
-                if problems:
+                if problems and not all(p.startswith(LAPSED_PROBLEM) for p in problems):
                     alerts.raise_alert(session, cause=f"release:{release.id}:{step}", severity="warning",
                                        message=f"发布 {release.id} 预检（{'提前24小时' if step.endswith('24h') else '提前1小时'}）"
                                                f"发现问题：" + "；".join(problems),

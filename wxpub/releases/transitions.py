@@ -97,6 +97,11 @@ def published(session, release: Release, *, urls: list[str], actor: str, now: da
     log.info("release %s published: %s", release.id, release.article_urls)
 
 
+# Where staff find the fallback pack: the release's page (a download), not the server's directory,
+# which a member of staff in a robot group can neither open nor should see.
+PACK_HINT = "手工发布材料可在该发布的页面下载"
+
+
 def failed(session, release: Release, *, errcode, message: str, actor: str, now: datetime, settings,
            detail: dict | None = None) -> None:
     """WeChat refused for good: the reason in plain Chinese, a manual fallback pack, one alert per cause."""
@@ -114,9 +119,9 @@ def failed(session, release: Release, *, errcode, message: str, actor: str, now:
     cause = alerts.cause_for(errcode, release.id)
     if cause.startswith("account:"):
         text = (f"公众号设置或权限有问题，所有待发布的内容都会受影响，请尽快处理：{message}"
-                f"（首个受影响的是发布 {release.id}，手工发布材料：{release.fallback_path}）")
+                f"（首个受影响的是发布 {release.id}，{PACK_HINT}）")
     else:
-        text = f"发布 {release.id} 失败：{message} 手工发布材料：{release.fallback_path}"
+        text = f"发布 {release.id} 失败：{message} {PACK_HINT}。"
     alerts.raise_alert(session, cause=cause, message=text, now=now, release_id=release.id,
                        webhook_url=settings.alert_webhook_url,
                        settings=settings)

@@ -7,7 +7,8 @@ from flask import Flask
 from werkzeug.http import http_date
 from werkzeug.serving import WSGIRequestHandler, BaseWSGIServer, make_server
 
-from wxpub.sandbox import control, draft, freepublish, gateway, mass, material, preview, tokens
+from wxpub.sandbox import (account_events, control, draft, freepublish, gateway, mass, material, preview,
+                           tokens)
 from wxpub.sandbox.config import PRODUCTION_REFUSAL, SandboxConfig, SandboxConfigError, in_production
 from wxpub.sandbox.faults import FaultMiddleware
 from wxpub.sandbox.jobs import Worker
@@ -28,7 +29,7 @@ def create_sandbox_app(config: SandboxConfig | None = None) -> Flask:
     app = Flask("wxpub.sandbox")
     state = SandboxState(config)
     app.extensions[STATE_KEY] = state
-    for module in (tokens, material, draft, freepublish, mass, preview, gateway, control):
+    for module in (tokens, material, draft, freepublish, mass, preview, gateway, control, account_events):
         app.register_blueprint(module.bp)
 
     @app.errorhandler(404)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from wxpub.core.errors import ValidationError
 from wxpub.infra.audit_chain import Verdict, row_digest
 from wxpub.infra.clock import SHANGHAI, local
-from wxpub.models import AuditEntry, AuditHead, Release, User
+from wxpub.models import AuditEntry, AuditHead, User
 from wxpub.staff.users import ROLE_NAMES
 from wxpub.stats.exports import Column, Table
 
@@ -44,9 +44,13 @@ ACTION_NAMES = {
     "login.unlock_address": "解锁网络地址", "user.wechat_id": "修改微信号",
     "review.comment": "写审核意见", "review.resolve": "意见标为已解决", "review.reopen": "重新打开意见",
     "phone_preview.request": "发送手机预览",
+    "release.hold": "暂停发布", "release.resume": "恢复发布", "release.reschedule": "调整发布时间",
+    "release.manual": "记录人工发布", "plan.save": "保存发布计划",
+    "alert.acknowledge": "确认告警", "alert.resolve": "告警标为已解决",
 }
 OBJECT_NAMES = {"case": "案例", "message": "推送", "release": "发布", "user": "账号", "chapter": "篇章",
-                "series": "系列", "plan": "发布计划", "import_batch": "上传批次", "address": "网络地址"}
+                "series": "系列", "plan": "发布计划", "import_batch": "上传批次", "address": "网络地址",
+                "alert": "告警"}
 STATUS_NAMES = {"pending": "待定", "selected": "入选", "rejected": "淘汰"}
 VIEW_ROLES = ("approver", "reviewer")  # who may read the log (admins may do everything)
 PER_PAGE = 50
@@ -276,8 +280,7 @@ def object_label(object_type: str, object_id: str) -> str:
     return f"{name} {object_id}".strip() if name or object_id else ""
 
 
-def object_href(object_type: str, object_id: str, *, see_users: bool,
-                release_months: dict[str, str] | None = None) -> str | None:
+def object_href(object_type: str, object_id: str, *, see_users: bool) -> str | None:
     """The page where the object can be seen, or None (no page, or one the viewer may not open)."""
     if not object_id or not object_id.isdigit() and object_type not in ("user",):
         return None
@@ -286,18 +289,10 @@ def object_href(object_type: str, object_id: str, *, see_users: bool,
     if object_type == "user":
         return f"/admin/users/{object_id}" if see_users else None
     if object_type == "release":
-        month = (release_months or {}).get(object_id)
-        return f"/dashboard/calendar?month={month}" if month else None
+        return f"/releases/{object_id}"
+    if object_type == "alert":
+        return f"/alerts#alert-{object_id}"
     return paths.get(object_type)
-
-
-def release_months(session: Session, entries, tz: ZoneInfo = SHANGHAI) -> dict[str, str]:
-    """release id → the month of its calendar (``YYYY-MM``) for the release rows of ``entries``."""
-    ids = {int(e.object_id) for e in entries if e.object_type == "release" and e.object_id.isdigit()}
-    if not ids:
-        return {}
-    rows = session.execute(select(Release.id, Release.scheduled_at).where(Release.id.in_(ids)))
-    return {str(i): local(at, tz).strftime("%Y-%m") for i, at in rows if at is not None}
 
 
 def entry_json(row: AuditEntry, tz: ZoneInfo = SHANGHAI) -> dict:

@@ -19,7 +19,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health.bp)
     for name in ("auth", "api", "callback", "dashboard", "preview", "admin", "desk", "series_pages",
                  "library_pages", "importing", "editor", "composer", "notices", "review_pages",
-                 "review_sheet", "audit_pages", "phone_preview_pages", "profile"):
+                 "review_sheet", "audit_pages", "phone_preview_pages", "profile",
+                 "release_pages", "calendar_pages", "plan_pages", "workbench", "alert_pages"):
         module = _optional(name)
         if module is not None:
             module.init_app(app)

@@ -56,11 +56,10 @@ def index():
         error, filters, page_no = refused.message, audit.Filters(), 1
     page = audit.page_of(session, filters, page=page_no, tz=zone)
     names = audit.people(session)
-    months = audit.release_months(session, page.entries, zone)
     see_users = current_user.role == "admin"
     rows = [{**audit.shown(e, names, zone),
-             "href": audit.object_href(e.object_type, e.object_id, see_users=see_users,
-                                       release_months=months)} for e in page.entries]
+             "href": audit.object_href(e.object_type, e.object_id, see_users=see_users)}
+            for e in page.entries]
     return render_template(
         "audit/index.html", rows=rows, page=page, filters=filters, args=filters.args(), error=error,
         chain=audit.quick_check(session), actors=audit.actors(session, names),

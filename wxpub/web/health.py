@@ -36,7 +36,12 @@ def healthz():
 
 @bp.get("/")
 def home():
-    """A plain Chinese landing page that says whether the service is healthy."""
+    """A logged-in person goes to their 工作台; anyone else gets a plain Chinese landing page that
+    says whether the service is healthy."""
+    from flask import redirect
+    from flask_login import current_user
+    if current_user.is_authenticated:
+        return redirect("/workbench")
     status = _status()
     return render_template_string(
         """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
@@ -46,4 +51,4 @@ def home():
 <p>服务状态：<strong>{{ '正常' if s.status == 'ok' else '异常' }}</strong></p>
 <ul><li>数据库：{{ s.database }}</li><li>数据库结构版本：{{ s.schema or '未初始化' }}（最新 {{ s.schema_head }}）</li>
 <li>微信接口地址：{{ s.wechat_api_url }}</li><li>时区：{{ s.timezone }}</li></ul>
-<p><a href="/dashboard">进入工作台</a></p></body></html>""", s=status), (200 if status["status"] == "ok" else 503)
+<p><a href="/login">登录</a></p></body></html>""", s=status), (200 if status["status"] == "ok" else 503)

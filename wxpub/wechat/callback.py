@@ -184,7 +184,8 @@ def parse_event(xml: str | bytes) -> dict:
     messages), ``msg_type``, ``from_user``, ``to_user``, ``create_time`` (int), ``dedup_key``.
     PUBLISHJOBFINISH adds ``publish_id``, ``publish_status``, ``article_id``, ``article_urls``,
     ``fail_idx``; MASSSENDJOBFINISH adds ``msg_id``, ``status``, ``total_count``, ``filter_count``,
-    ``sent_count``, ``error_count``, ``check_state``, ``article_urls``.
+    ``sent_count``, ``error_count``, ``check_state``, ``article_urls``; ``verify_expired`` and
+    ``annual_renew`` add ``expired_time`` (Unix seconds).
     """
     raw = xml.encode("utf-8") if isinstance(xml, str) else bytes(xml)
     if _DOCTYPE.search(raw):
@@ -225,6 +226,8 @@ def parse_event(xml: str | bytes) -> dict:
                 urls.get("item") if isinstance(urls, dict) else None)
                 if isinstance(item, dict) and item.get("ArticleUrl")],
         )
+    elif upper in ("VERIFY_EXPIRED", "ANNUAL_RENEW"):  # the verification lapsed / its renewal is due
+        result["expired_time"] = _int(data.get("ExpiredTime"))
     elif msg_id:
         result["msg_id"] = _text(msg_id)
     result["dedup_key"] = _dedup_key(result, upper, raw)

@@ -18,109 +18,26 @@ Each write answers with the release detail; 400 names the bad field, 404 an unkn
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-
 from flask import jsonify, request
-from sqlalchemy import or_, select
 
 from wxpub.core.errors import ValidationError
-from wxpub.core.release_states import State, state_name
-from wxpub.models import Account, Chapter, Message, PublishAttempt, Release, ReleaseTransition
-from wxpub.releases import actions, queries
+from wxpub.releases import actions, detail, queries
 from wxpub.web import db_session, runtime
 from wxpub.web.api_common import actor, body
 
 WRITE_ROLES = ("editor", "approver")
-MONTH = re.compile(r"(\d{4})-(\d{2})")
-PREFLIGHT_STEPS = ("preflight-24h", "preflight-1h")
-RID = re.compile(r"rid:\s*([0-9A-Za-z-]+)")  # WeChat appends it to errmsg: "... rid: 65f0-1a2b-3c4d"
-
-
-def _rid(detail: dict) -> str | None:
-    """WeChat's request id for an error, when the attempt recorded one (itself, or in its errmsg)."""
-    if detail.get("rid"):
-        return str(detail["rid"])
-    texts = [detail.get("error"), detail.get("message"), *(detail.get("errors") or [])]
-    found = [m.group(1) for t in texts if isinstance(t, str) for m in [RID.search(t)] if m]
-    return found[-1] if found else None
-
-
-def _at(value, tz) -> str | None:
-    return value.astimezone(tz).isoformat() if value else None
-
-
-def _month_range(text: str, tz) -> tuple[datetime, datetime]:
-    match = MONTH.fullmatch(text)
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValidationError(f"参数 month 应为 YYYY-MM（如 2026-03），而不是 {text!r}")
-    year, month = int(match.group(1)), int(match.group(2))
-    start = datetime(year, month, 1, tzinfo=tz)
-    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
-    return start, end
 
 
 def list_releases():
     """GET /api/v1/releases — soonest first, optionally filtered."""
     session, tz = db_session(), runtime().settings.tz
-    query = (select(Release, Chapter.name).join(Chapter, Release.chapter_id == Chapter.id)
-             .order_by(Release.scheduled_at, Release.id))
-    state = request.args.get("state", "")
-    if state:
-        if state not in {s.value for s in State}:
-            raise ValidationError(f"参数 state 无效：{state!r}（可选 {'、'.join(s.value for s in State)}）")
-        query = query.where(Release.state == state)
-    month = request.args.get("month", "")
-    if month:
-        start, end = _month_range(month, tz)
-        query = query.where(Release.scheduled_at >= start, Release.scheduled_at < end)
-    account = request.args.get("account", "")
-    if account:
-        query = query.join(Account, Release.account_id == Account.id).where(
-            or_(Account.name == account, Account.appid == account))
-    rows = session.execute(query).all()
+    rows = detail.find(session, in_state=request.args.get("state", ""), month=request.args.get("month", ""),
+                       account=request.args.get("account", ""), tz=tz)
     return jsonify({"releases": queries.listed(session, rows, tz=tz)})
 
 
-def _detail(session, release: Release) -> dict:
-    rt = runtime()
-    tz = rt.settings.tz
-    chapter = session.get(Chapter, release.chapter_id)
-    data = queries.release_dict(release, chapter.name if chapter else "", tz)
-    transitions = session.scalars(select(ReleaseTransition).where(ReleaseTransition.release_id == release.id)
-                                  .order_by(ReleaseTransition.at, ReleaseTransition.id)).all()
-    attempts = session.scalars(select(PublishAttempt).where(PublishAttempt.release_id == release.id)
-                               .order_by(PublishAttempt.id)).all()
-    preflight = {}
-    for a in attempts:  # the newest row of each window wins
-        if a.step in PREFLIGHT_STEPS:
-            preflight[a.step] = {"step": a.step, "ok": a.outcome == "ok", "outcome": a.outcome,
-                                 "problems": list((a.detail or {}).get("problems") or []),
-                                 "at": _at(a.started_at, tz)}
-    readbacks = [a for a in attempts if a.step == "readback" and a.outcome == "ok"]
-    message = session.get(Message, release.message_id) if release.message_id else None
-    data.update({
-        "state_name": state_name(release.state),
-        "timeline": [{"from": t.from_state, "to": t.to_state, "step": t.step, "reason": t.reason,
-                      "actor": t.actor, "at": _at(t.at, tz)} for t in transitions],
-        "attempts": [{"step": a.step, "outcome": a.outcome, "errcode": a.errcode,
-                      "detail": a.detail or {}, "rid": _rid(a.detail or {}),
-                      "started_at": _at(a.started_at, tz), "finished_at": _at(a.finished_at, tz)}
-                     for a in attempts],
-        "preflight": [preflight[s] for s in PREFLIGHT_STEPS if s in preflight],
-        "readback": (readbacks[-1].detail or {}).get("changes") or [] if readbacks else None,
-        "fallback_path": release.fallback_path,
-        "review": _review(session, message, rt.settings),
-    })
-    return data
-
-
-def _review(session, message, settings) -> dict | None:
-    if message is None:
-        return None
-    from wxpub.editorial.review_report import review_json
-    full = review_json(session, message, settings.review_policy, settings.tz)
-    return {"complete": full["complete"], "version_hash": full["version_hash"], "missing": full["missing"]}
+def _detail(session, release) -> dict:
+    return detail.detail(session, release, runtime().settings)
 
 
 def get_release(release_id: int):

@@ -79,6 +79,38 @@ def plan_apply(file: str, as_user: str | None) -> None:
                                                 + report.skipped])
 
 
+@plan.command("list")
+def plan_list() -> None:
+    """列出保存的计划（每个系列一份当前计划，即最近一次应用的文本）。"""
+    from wxpub.releases import plan_store
+    rt = get_runtime()
+    with rt.db.session() as session:
+        rows = plan_store.stored_plans(session)
+        if not rows:
+            click.echo("还没有保存的计划（plan apply 或网页“排期”应用后保存）。")
+        for row in rows:
+            click.echo(f"[{row.id}] {row.series_name}  {plan_store.account_name(session, row)}  "
+                       f"{format_local(row.updated_at, rt.settings.tz)} {row.updated_by}  sha256 {row.sha256[:12]}")
+
+
+@plan.command("export")
+@click.argument("series", metavar="系列名")
+@click.option("--out", type=click.Path(dir_okay=False), help="写入文件（默认输出到屏幕）")
+def plan_export(series: str, out: str | None) -> None:
+    """输出某系列保存的计划原文（与当初应用的文件逐字节相同）。"""
+    from wxpub.releases import plan_store
+    rt = get_runtime()
+    with rt.db.session() as session:
+        row = plan_store.for_series(session, series)
+        if row is None:
+            raise click.ClickException(f"系列“{series}”还没有保存的计划（见 wxpub plan list）")
+        if out:
+            Path(out).write_bytes(row.yaml_text.encode("utf-8"))
+            click.echo(f"已写入 {out}")
+        else:
+            click.echo(row.yaml_text, nl=False)
+
+
 def _print_table(session, tz, ids=None) -> None:
     rows = queries.listing(session, tz=tz)
     if ids is not None:

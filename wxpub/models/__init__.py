@@ -8,6 +8,7 @@ from wxpub.models.people import (ROLES, Alert, AuditEntry, AuditHead, LoginThrot
 from wxpub.models.publishing import (AccessToken, Account, Article, CallbackEvent, Message,
                                     MessageVersion, PublishAttempt, Release, ReleaseTransition,
                                     UploadedMedia)
+from wxpub.models.plans import ReleasePlan
 from wxpub.models.review import PhonePreview, ReviewComment, ReviewSheet, Signoff
 from wxpub.models.stats import StatArticle, StatArticleDaily, StatBizDaily, StatPull
 

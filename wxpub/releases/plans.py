@@ -5,7 +5,8 @@ Applying a plan is one transaction: everything it needs (chapters, their compose
 checked first, and only a plan that fits entirely is written. It is idempotent: the same plan
 changes nothing, an edited plan moves only what changed, and a release that is publishing or
 published (or was published by hand) never moves: re-applying a plan after the serial started skips
-those chapters ("已发布，跳过") instead of refusing their past times.
+those chapters ("已发布，跳过") instead of refusing their past times. The applied plan's text becomes
+the series' stored plan (``plan_store``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from wxpub.core.release_states import FROZEN, State
 from wxpub.infra.clock import as_utc
 from wxpub.editorial import compose
 from wxpub.models import Account, AuditEntry, Chapter, Message, Release, Series
-from wxpub.releases import transitions
+from wxpub.releases import plan_store, transitions
 from wxpub.releases.queries import approval_valid
 
 
@@ -42,6 +43,7 @@ class LoadedPlan:
     releases: list
     issues: list
     sha256: str = ""  # of the plan file's text (the audit row's content hash)
+    text: str = ""  # the plan's YAML text exactly as given (stored as the series' current plan)
 
     @property
     def errors(self) -> list:
@@ -73,16 +75,32 @@ def load(session: Session, path: Path, *, now: datetime) -> LoadedPlan:
         raise ValidationError(f"找不到计划文件：{path}") from None
     except UnicodeDecodeError:
         raise ValidationError(f"{path} 不是 UTF-8 编码的 YAML 文件") from None
-    plan = plans.load_plan(text, str(path))
+    return load_text(session, text, name=str(path), now=now)
+
+
+def load_text(session: Session, text: str, *, name: str, now: datetime,
+              holidays_dir: Path | None = None) -> LoadedPlan:
+    """Expand and validate a plan given as YAML text (``name`` in its messages) against the case
+    library. ``holidays_file`` is taken from the folder of ``name``; with ``holidays_dir`` (the
+    schedules directory, for a plan from the browser or the API) it must be a plain file name in
+    that directory. Raises ``PlanError`` (with lines) for a plan that does not parse,
+    ``ValidationError`` for a missing or disallowed holiday file."""
+    plan = plans.load_plan(text, name)
     # "人文环境篇" in a plan means the chapter the library calls "人文环境".
     plan = replace(plan, chapters=tuple(replace(entry, name=normalize_chapter(entry.name))
                                         for entry in plan.chapters))
     holidays = None
-    holiday_path = plans.holidays_path(plan, str(path))
+    holiday_path = plans.holidays_path(plan, name)
+    if holiday_path and holidays_dir is not None:
+        # A plan from the browser or the API names a file of the schedules directory, nothing else.
+        if Path(plan.holidays_file).name != plan.holidays_file or plan.holidays_file.startswith("."):
+            raise ValidationError(f"{name}：节假日文件 holidays_file 只能写 schedules/ 目录中的文件名，"
+                                  f"例如 holidays-2027.yaml，而不是“{plan.holidays_file}”")
+        holiday_path = Path(holidays_dir) / plan.holidays_file
     if holiday_path:
         holiday_path = Path(holiday_path)
         if not holiday_path.is_file():
-            raise ValidationError(f"{path}：找不到节假日文件 {holiday_path}")
+            raise ValidationError(f"{name}：找不到节假日文件 {holiday_path}")
         holidays = plans.load_holidays(holiday_path.read_text(encoding="utf-8"), str(holiday_path))
     expanded = plans.expand(plan, now=now, holidays=holidays)
     expanded = plans.mark_done(expanded, _done_releases(session, [r.key for r in expanded]))
@@ -92,7 +110,7 @@ def load(session: Session, path: Path, *, now: datetime) -> LoadedPlan:
     if not known:
         issues.insert(0, plans.PlanIssue(plans.ERROR, f"案例库中没有系列“{plan.series}”，请先导入案例",
                                          code="unknown_series"))
-    return LoadedPlan(plan, expanded, issues, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return LoadedPlan(plan, expanded, issues, hashlib.sha256(text.encode("utf-8")).hexdigest(), text)
 
 
 def _done_releases(session: Session, keys: list[str]) -> dict:
@@ -194,6 +212,9 @@ def _apply(session: Session, loaded: LoadedPlan, *, settings, now: datetime, act
         if release.plan_key not in wanted and release.state not in (*DONE, State.CANCELED):
             transitions.cancel(session, release, reason="计划中已删除该篇章", actor=actor, now=now)
             report.canceled.append(release)
+    if loaded.text:
+        plan_store.store(session, series_name=plan.series, account_id=account.id, text=loaded.text,
+                         sha256=loaded.sha256, filename=plan.filename, actor=actor, now=now)
     session.add(AuditEntry(at=now, actor=actor, action="plan.apply", object_type="plan",
                            object_id=plan.filename[-100:], after_sha256=loaded.sha256,
                            detail={"created": len(report.created), "moved": len(report.moved),

@@ -61,6 +61,9 @@ def _go(page, locator) -> None:
 
 
 def _nav(page, name: str) -> None:
+    fold = page.locator("#site-menu > summary")
+    if fold.is_visible() and not page.get_by_role("navigation", name="主菜单").is_visible():
+        fold.click()  # on a phone the menu is folded under 「菜单」, as a person would open it
     _go(page, page.get_by_role("navigation", name="主菜单").get_by_role("link", name=name, exact=True))
 
 

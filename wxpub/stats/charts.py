@@ -2,9 +2,17 @@
 
 ``line_chart`` for trends over days, ``bar_chart`` for comparisons between named items. Both
 return ``markupsafe.Markup`` ready to drop into a template; every text is escaped.
+
+The charts are as wide as their box (``width="100%"``) and a fixed number of pixels high, with
+no ``viewBox`` over the whole chart: widths are percentages and texts are real pixels, so a label
+is as readable on a 375 px phone as on a desk (a scaled ``viewBox`` made them ~6 px on a phone).
+Only the line chart's plot is a ``<symbol>`` with a ``viewBox`` stretched to the box, its strokes
+kept at their width (``vector-effect``).
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from markupsafe import Markup, escape
 
@@ -28,67 +36,101 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+FONT = 13  # px, the labels' size whatever the chart's width
+LABEL_CHARS = 18  # a bar's label longer than this is cut, the whole name in its tooltip
+
+
+def _label(text: str, chars: int = LABEL_CHARS) -> str:
+    """``text`` escaped, cut to ``chars`` characters with an ellipsis (the whole in a <title>)."""
+    text = str(text)
+    if len(text) <= chars:
+        return str(escape(text))
+    return f"<title>{escape(text)}</title>{escape(text[:chars - 1])}…"
+
+
+def _x_ticks(n: int, most: int = 6) -> list[int]:
+    """Indexes of the x labels: about ``most`` of them, evenly spaced, the first and the last."""
+    if n <= most:
+        return list(range(n))
+    step = -(-(n - 1) // (most - 1))
+    ticks = list(range(0, n - 1, step))
+    if n - 1 - ticks[-1] < step / 2:
+        ticks.pop()
+    return ticks + [n - 1]
+
+
 def line_chart(labels: list[str], series: list[tuple[str, list[float]]], *, title: str,
-               width: int = 720, height: int = 240) -> Markup:
+               height: int = 240, **_) -> Markup:
     """Lines over ``labels`` (x axis); ``series`` is ``[(name, values)]`` of equal lengths."""
-    left, right, top, bottom = 56, 28, 28, 36
-    plot_w, plot_h = width - left - right, height - top - bottom
+    top, bottom, inset = 40, 26, 20  # px above and below the plot; plot units kept free at each side
+    plot_h = height - top - bottom
     peak = _nice_max(max([v for _, values in series for v in values] or [0]))
     n = max(len(labels), 1)
 
-    def x(i: int) -> float:
-        return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+    def ux(i: int) -> float:  # plot units: 0–1000 across the box
+        return inset + ((1000 - 2 * inset) * i / (n - 1) if n > 1 else (1000 - 2 * inset) / 2)
 
     def y(v: float) -> float:
-        return top + plot_h - plot_h * v / peak
+        return plot_h - plot_h * v / peak
 
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-label="{escape(title)}">',
-             f'<title>{escape(title)}</title>']
+    halo = 'paint-order="stroke" stroke="#fff" stroke-width="3" stroke-linejoin="round"'
+    parts = [f'<svg class="chart line-chart" width="100%" height="{height}" role="img" '
+             f'aria-label="{escape(title)}">', f'<title>{escape(title)}</title>']
+    for index, (name, _values) in enumerate(series):
+        color = PALETTE[index % len(PALETTE)]
+        parts.append(f'<rect x="{index * 100}" y="6" width="12" height="12" rx="2" fill="{color}"/>'
+                     f'<text x="{index * 100 + 17}" y="17" font-size="{FONT}" fill="#333">{escape(name)}</text>')
     for k in range(5):
         value = peak * k / 4
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
-                     f'stroke="#e0e0e0"/><text x="{left - 6}" y="{y(value) + 4:.1f}" '
-                     f'text-anchor="end" font-size="11" fill="#666">{_number(value)}</text>')
-    step = max(1, n // 8)
-    for i in range(0, len(labels), step):
-        anchor = "end" if i == n - 1 and n > 1 else "middle"
-        parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="{anchor}" '
-                     f'font-size="11" fill="#666">{escape(labels[i])}</text>')
-    for index, (name, values) in enumerate(series):
+        at = top + y(value)
+        parts.append(f'<line x1="0" x2="100%" y1="{at:.1f}" y2="{at:.1f}" stroke="#e0e0e0"/>'
+                     f'<text x="0" y="{at - 4:.1f}" font-size="12" fill="#555" {halo}>{_number(value)}</text>')
+    for i in _x_ticks(len(labels)):
+        anchor = "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
+        parts.append(f'<text x="{ux(i) / 10:.2f}%" y="{height - 7}" text-anchor="{anchor}" '
+                     f'font-size="12" fill="#555">{escape(labels[i])}</text>')
+    lines = []
+    for index, (_name, values) in enumerate(series):
         color = PALETTE[index % len(PALETTE)]
-        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
-        if len(values) == 1:
-            parts.append(f'<circle cx="{x(0):.1f}" cy="{y(values[0]):.1f}" r="3" fill="{color}"/>')
-        elif values:
-            parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{points}"/>')
-        parts.append(f'<rect x="{left + index * 110}" y="8" width="12" height="12" fill="{color}"/>'
-                     f'<text x="{left + index * 110 + 16}" y="18" font-size="12">{escape(name)}</text>')
+        points = " ".join(f"{ux(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        if len(values) > 1:
+            lines.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" '
+                         f'vector-effect="non-scaling-stroke" stroke-linejoin="round" points="{points}"/>')
+    if lines:  # the plot as a stretched symbol (an id from its content: equal charts, equal symbols)
+        key = "plot-" + hashlib.sha1("".join(lines).encode()).hexdigest()[:10]
+        parts.append(f'<symbol id="{key}" viewBox="0 0 1000 {plot_h}" preserveAspectRatio="none" '
+                     f'overflow="visible">{"".join(lines)}</symbol>'
+                     f'<use href="#{key}" x="0" y="{top}" width="100%" height="{plot_h}"/>')
+    for index, (_name, values) in enumerate(series):
+        if len(values) == 1:  # a dot, drawn outside the stretched plot so it stays round
+            color = PALETTE[index % len(PALETTE)]
+            parts.append(f'<circle cx="{ux(0) / 10:.2f}%" cy="{top + y(values[0]):.1f}" r="4" fill="{color}"/>')
     if not labels:
-        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="#999">暂无数据</text>')
+        parts.append(f'<text x="50%" y="{top + plot_h / 2:.0f}" text-anchor="middle" '
+                     f'font-size="{FONT}" fill="#777">暂无数据</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def bar_chart(items: list[tuple[str, float]], *, title: str, width: int = 720,
-              unit: str = "") -> Markup:
-    """Horizontal bars, one per ``(label, value)``, labelled with the value."""
-    row_h, left, right, top = 26, 150, 70, 8
+def bar_chart(items: list[tuple[str, float]], *, title: str, unit: str = "", **_) -> Markup:
+    """Horizontal bars, one per ``(label, value)``: the label and the value on a line, the bar under
+    them across the box's width (so a long name is never squeezed into a narrow column)."""
+    row_h, top = 42, 4
     height = top * 2 + row_h * max(len(items), 1)
     peak = max([v for _, v in items] or [0]) or 1
-    plot_w = width - left - right
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-label="{escape(title)}">', f'<title>{escape(title)}</title>']
+    parts = [f'<svg class="chart bar-chart" width="100%" height="{height}" role="img" '
+             f'aria-label="{escape(title)}">', f'<title>{escape(title)}</title>']
     for i, (label, value) in enumerate(items):
         y = top + i * row_h
-        w = plot_w * value / peak
+        share = max(0.0, min(100.0, 100 * value / peak))
         color = PALETTE[i % len(PALETTE)] if len(items) <= len(PALETTE) else PALETTE[0]
-        text = str(label) if len(str(label)) <= 11 else str(label)[:10] + "…"
-        parts.append(f'<text x="{left - 8}" y="{y + 17}" text-anchor="end" font-size="12">'
-                     f'{escape(text)}</text><rect x="{left}" y="{y + 4}" width="{w:.1f}" '
-                     f'height="{row_h - 8}" fill="{color}"/><text x="{left + w + 6:.1f}" y="{y + 17}" '
-                     f'font-size="12" fill="#333">{escape(_number(value))}{escape(unit)}</text>')
+        parts.append(f'<text x="0" y="{y + 15}" font-size="{FONT}" fill="#222">{_label(label)}</text>'
+                     f'<text x="100%" y="{y + 15}" text-anchor="end" font-size="{FONT}" font-weight="bold" '
+                     f'fill="#333">{escape(_number(value))}{escape(unit)}</text>'
+                     f'<rect x="0" y="{y + 22}" width="100%" height="12" rx="2" fill="#f0f0f0"/>'
+                     f'<rect x="0" y="{y + 22}" width="{share:.2f}%" height="12" rx="2" fill="{color}"/>')
     if not items:
-        parts.append(f'<text x="{width / 2}" y="{top + 17}" text-anchor="middle" fill="#999">暂无数据</text>')
+        parts.append(f'<text x="50%" y="{top + 20}" text-anchor="middle" font-size="{FONT}" '
+                     f'fill="#777">暂无数据</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -17,6 +17,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,11 +28,13 @@ from wxpub.infra.clock import format_local
 
 @dataclass(frozen=True)
 class Column:
-    """One column: row key, Chinese header, and kind (text | int | rate | date | datetime)."""
+    """One column: row key, Chinese header, kind (text | int | rate | date | datetime), and whether
+    the page shows it (``screen``; a column only for the downloads, such as WeChat's msgid, is not)."""
 
     key: str
     label: str
     kind: str = "text"
+    screen: bool = True
 
 
 @dataclass
@@ -42,6 +46,7 @@ class Table:
     columns: list[Column]
     rows: list[dict] = field(default_factory=list)
     note: str = ""
+    file_label: str = ""  # the Chinese start of its download's name (the title when empty)
 
     def cell(self, row: dict, column: Column) -> str:
         """The text shown (and written to CSV) for ``row``'s ``column``."""
@@ -176,3 +181,33 @@ def export(table: Table, fmt: str) -> bytes:
     if fmt == "xlsx":
         return to_xlsx(table)
     raise ValueError(f"不支持的导出格式：{fmt}（可用 csv、xlsx）")
+
+
+#: What a file name may not contain on Windows, macOS or Linux, nor in an HTTP header.
+_UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f"*/:<>?\\|;%\[\]{}]+')
+MAX_NAME_CHARS = 60
+
+
+def file_stem(*parts: str) -> str:
+    """A file name stem from ``parts`` joined by ``-``: each part stripped of what a file system or a
+    header cannot take (slashes, quotes, control characters …), spaces collapsed, a leading dot or
+    formula sign dropped, and cut to ``MAX_NAME_CHARS`` characters; ``数据`` when nothing is left."""
+    cleaned = []
+    for part in parts:
+        text = unicodedata.normalize("NFC", str(part or ""))
+        text = _UNSAFE_IN_NAME.sub(" ", text)
+        text = re.sub(r"\s+", " ", text).strip(" .")
+        text = text.lstrip("".join(FORMULA_STARTS) + "'. ")
+        if text:
+            cleaned.append(text)
+    stem = "-".join(cleaned)[:MAX_NAME_CHARS].strip(" .-")
+    return stem or "数据"
+
+
+def content_disposition(stem: str, fmt: str, *, ascii_stem: str = "wxpub-export") -> str:
+    """``Content-Disposition`` for a download named ``<stem>.<fmt>`` (RFC 6266): an ASCII
+    ``filename=`` for old clients and ``filename*=UTF-8''…`` with the Chinese name, percent-encoded."""
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_stem)[:80].strip("-.") or "wxpub-export"
+    name = f"{stem}.{fmt}"
+    return (f'attachment; filename="{ascii_name}.{fmt}"; '
+            f"filename*=UTF-8''{quote(name, safe='')}")

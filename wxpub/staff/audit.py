@@ -11,6 +11,8 @@ without a ``seq`` (not written through the system) comes first, as it needs look
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -84,11 +86,12 @@ class Filters:
 
 
 def _day(value: str, label: str) -> date | None:
-    value = (value or "").strip()
+    # typed into a text field: full-width digits, "2026/3/2" and "2026-3-2" are understood too
+    value = unicodedata.normalize("NFKC", value or "").strip()
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat("-".join(p.zfill(2) for p in re.split(r"[-/.]", value)))
     except ValueError:
         raise ValidationError(f"{label}应为 年-月-日（如 2026-03-02），而不是“{value[:20]}”") from None
 

@@ -235,7 +235,7 @@ def test_the_stored_plan_marks_published_chapters_as_skipped(app, office):
     # Re-applying the unchanged plan leaves the published chapter alone.
     again = client.post("/plans/form", data=_with(form_fields(page), action="apply", confirm="1"))
     assert again.status_code == 302
-    assert "跳过 1（已发布或发布中）" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "跳过 1（已发布、发布中或已手动改期）" in client.get(again.headers["Location"]).get_data(as_text=True)
 
 
 # --- the form ⇄ YAML conversion itself (pure) ---------------------------------------------------

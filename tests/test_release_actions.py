@@ -212,3 +212,57 @@ def test_hold_resume_and_reschedule_from_the_command_line(cli, runtime, tmp_path
     assert naive.exit_code == 2 and "--at" in naive.stderr and "没有时区" in naive.stderr
     again = cli("release", "resume", str(rid))
     assert again.exit_code == 2 and "只有“已暂停”的发布可以恢复" in again.stderr
+
+
+def _wxpub(runtime, *args):
+    """``wxpub …`` on this runtime (its frozen clock), as the office would type it."""
+    from click.testing import CliRunner
+
+    from wxpub.cli import main
+    return CliRunner().invoke(main, list(args), obj=runtime, catch_exceptions=False, env={"WXPUB_ENV": "test"})
+
+
+def test_a_release_moved_by_hand_keeps_its_time_when_the_plan_is_applied_again(runtime, tmp_path):
+    first, second = _approved(runtime, tmp_path, chapters=("市场环境", "政务环境"))
+    path = tmp_path / "plan.yaml"
+    moved_to = (_release(runtime, first).scheduled_at + timedelta(days=5)).replace(microsecond=0)
+    with runtime.db.session() as s:
+        actions.reschedule(s, first, at=moved_to, by="bianji", now=runtime.clock.now(),
+                           settings=runtime.settings)
+    with runtime.db.session() as s:  # the office opens the same plan again
+        loaded = release_plans.load(s, path, now=runtime.clock.now())
+    shown = {r.chapter: r for r in loaded.releases}
+    assert shown["市场环境"].done == "moved_by_hand" and shown["市场环境"].effective_at == moved_to
+    assert not shown["政务环境"].done
+    result = _wxpub(runtime, "plan", "show", str(path))
+    assert "已在发布页面手动改期，保留该时间" in result.output and "1 篇已手动改期" in result.output
+    second_at = _release(runtime, second).scheduled_at
+    result = _wxpub(runtime, "plan", "apply", str(path))
+    assert result.exit_code == 0, result.output
+    assert "市场环境：已手动改期，跳过" in result.output
+    assert _release(runtime, first).scheduled_at == moved_to  # not back to the plan's slot
+    assert _release(runtime, first).state == "approved" and _release(runtime, second).scheduled_at == second_at
+    # Canceled, it is the plan's again: applying the plan brings it back at the plan's time.
+    with runtime.db.session() as s:
+        actions.cancel(s, first, by="bianji", now=runtime.clock.now())
+    assert _wxpub(runtime, "plan", "apply", str(path)).exit_code == 0
+    again = _release(runtime, first)
+    assert again.scheduled_at != moved_to and again.time_set_by is None and again.state != "canceled"
+
+
+def test_a_release_cannot_be_moved_onto_a_blackout_day_of_the_plan(runtime, tmp_path):
+    [rid] = _approved(runtime, tmp_path)
+    planned_at = _release(runtime, rid).scheduled_at
+    blackout_day = (planned_at + timedelta(days=4)).astimezone(BEIJING).date()
+    path = tmp_path / "plan.yaml"
+    path.write_text(path.read_text(encoding="utf-8")
+                    + f"blackout:\n  - {{from: {blackout_day}, to: {blackout_day}, note: 重要会议}}\n", encoding="utf-8")
+    assert _wxpub(runtime, "plan", "apply", str(path)).exit_code == 0  # stored with its blackout
+    target = datetime.combine(blackout_day, datetime.min.time().replace(hour=10), tzinfo=BEIJING)
+    with runtime.db.session() as s, pytest.raises(Conflict, match=f"{blackout_day} 是发布计划规定的停发日（重要会议）"):
+        actions.reschedule(s, rid, at=target, by="bianji", now=runtime.clock.now(), settings=runtime.settings)
+    assert _release(runtime, rid).scheduled_at == planned_at and _release(runtime, rid).time_set_by is None
+    with runtime.db.session() as s:  # the day after is fine
+        actions.reschedule(s, rid, at=target + timedelta(days=1), by="bianji", now=runtime.clock.now(),
+                           settings=runtime.settings)
+    assert _release(runtime, rid).scheduled_at == target + timedelta(days=1)

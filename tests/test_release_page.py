@@ -184,6 +184,7 @@ def test_hold_resume_and_reschedule_through_the_forms(desk, runtime):
         assert moved.state == "approved"
     page = _text(client.get(f"/releases/{ids[0]}").get_data(as_text=True))
     assert "已改期" in page and "2026-03-07 10:30" in page and "请注意：2026-03-07 10:30 周六 是周末" in page
+    assert "手动改期；重新应用发布计划时保留这个时间" in page
     assert _audit(runtime, "release.reschedule")[0].actor == "bianji"
     # typed with a Chinese input method: full-width digits and colon, no leading zeros
     assert _post(client, ids[0], "reschedule", date="２０２６-3-9", time="８：05").status_code == 302

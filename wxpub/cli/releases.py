@@ -69,10 +69,11 @@ def plan_apply(file: str, as_user: str | None) -> None:
                                           actor=who)
         click.echo(f"计划已应用：新建 {len(report.created)}，改期 {len(report.moved)}，"
                    f"未变 {len(report.unchanged)}，取消 {len(report.canceled)}，"
-                   f"跳过 {len(report.skipped)}（已发布或发布中）。")
+                   f"跳过 {len(report.skipped)}（已发布、发布中或已手动改期）。")
         labels = {r.key: r.label for r in loaded.releases}
         for r in report.skipped:
-            click.echo(f"{labels.get(r.plan_key, r.plan_key)}：{state_name(r.state)}，跳过（不作改动）")
+            why = "已手动改期" if r.time_set_by and r.state not in release_plans.DONE else state_name(r.state)
+            click.echo(f"{labels.get(r.plan_key, r.plan_key)}：{why}，跳过（不作改动）")
         for issue in loaded.issues:
             click.echo(f"提示：{issue.message}", err=True)
         _print_table(session, rt.settings.tz, [r.id for r in report.created + report.moved + report.unchanged

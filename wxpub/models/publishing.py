@@ -117,6 +117,9 @@ class Release(Base):
     error_code: Mapped[int | None]
     error_message: Mapped[str | None] = mapped_column(Text)
     fallback_path: Mapped[str | None] = mapped_column(String(500))
+    # Who moved it to its time by hand (the release page, `release reschedule`); None while the
+    # plan sets its time. Re-applying the plan keeps a time set by hand.
+    time_set_by: Mapped[str | None] = mapped_column(String(100))
     submitted_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

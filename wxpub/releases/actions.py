@@ -137,6 +137,7 @@ def reschedule(session: Session, release_id: int, *, at: datetime, by: str, now:
     if release.state in FROZEN:
         raise Conflict(f"发布 {release.id} 为“{state_name(release.state)}”，不能改期", code="bad_transition")
     _not_running(release, now, "改期")
+    _check_blackout(session, release, at)
     _check_quota(session, release, at)
     was, before = release.state, release.scheduled_at
     rearm = release.state in (State.HELD, State.FAILED, State.CANCELED)
@@ -144,7 +145,7 @@ def reschedule(session: Session, release_id: int, *, at: datetime, by: str, now:
     notes = day_notes(at, getattr(settings, "tz", BEIJING))
 
     def work():
-        release.scheduled_at, release.updated_at = at, now
+        release.scheduled_at, release.updated_at, release.time_set_by = at, now, by
         release.next_try_at, release.attempts = None, 0
         release.lease_owner = release.lease_until = None
         if rearm:
@@ -157,6 +158,15 @@ def reschedule(session: Session, release_id: int, *, at: datetime, by: str, now:
         return release
 
     return commit_or_roll_back(session, work)
+
+
+def _check_blackout(session: Session, release: Release, at: datetime) -> None:
+    """A blackout day of the account's stored plans is refused, as the plan itself would move it."""
+    from wxpub.releases import plan_store
+    local = at.astimezone(BEIJING)
+    note = plan_store.blackout_days(session, account_id=release.account_id).get(local.date())
+    if note is not None:
+        raise Conflict(f"北京时间 {local:%Y-%m-%d} 是发布计划规定的停发日（{note}），请换一天", code="blackout")
 
 
 def _check_quota(session: Session, release: Release, at: datetime) -> None:

@@ -150,6 +150,7 @@ def detail(session: Session, release: Release, settings, *, _rows_read=None) -> 
         "preflight": [preflight[s] for s in PREFLIGHT_STEPS if s in preflight],
         "readback": (readbacks[-1].detail or {}).get("changes") or [] if readbacks else None,
         "fallback_path": release.fallback_path,
+        "time_set_by": release.time_set_by,  # who moved it by hand (the plan then keeps that time)
         "review": review(session, message, settings),
     })
     return data
@@ -250,7 +251,8 @@ def page(session: Session, release: Release, settings, *, now: datetime) -> dict
             "failure": failure, "rid": failure["rid"] if failure else _last_rid(log),
             "preflight": preflight, "readback": readback, "actions": actions(release, now),
             "live": live(release, now), "status": status(session, release, now=now),
-            "message_id": release.message_id, "version": version}
+            "message_id": release.message_id, "version": version,
+            "time_set_by": actor_name(release.time_set_by, people) if release.time_set_by else None}
 
 
 def _pair(source: str, target: str):

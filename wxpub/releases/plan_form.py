@@ -140,7 +140,7 @@ def report_dict(report: release_plans.ApplyReport) -> dict:
 def report_line(report: release_plans.ApplyReport) -> str:
     """The one line ``wxpub plan apply`` prints."""
     return (f"计划已应用：新建 {len(report.created)}，改期 {len(report.moved)}，未变 {len(report.unchanged)}，"
-            f"取消 {len(report.canceled)}，跳过 {len(report.skipped)}（已发布或发布中）。")
+            f"取消 {len(report.canceled)}，跳过 {len(report.skipped)}（已发布、发布中或已手动改期）。")
 
 
 def fields_for_text(text: str, name: str = BROWSER_NAME) -> form.PlanFields:

@@ -113,10 +113,19 @@ def load_text(session: Session, text: str, *, name: str, now: datetime,
     return LoadedPlan(plan, expanded, issues, hashlib.sha256(text.encode("utf-8")).hexdigest(), text)
 
 
+def _kept_by_hand(release: Release) -> bool:
+    """A release a person moved to its time, not (yet) out, and not canceled: the plan keeps it."""
+    return bool(release.time_set_by) and release.state not in DONE and release.state != State.CANCELED
+
+
 def _done_releases(session: Session, keys: list[str]) -> dict:
-    """``plan key → (state, time)`` of the existing releases among ``keys`` that are out or going out."""
-    rows = session.scalars(select(Release).where(Release.plan_key.in_(keys), Release.state.in_(DONE)))
-    return {r.plan_key: (r.state, as_utc(r.published_at or r.submitted_at or r.scheduled_at)) for r in rows}
+    """``plan key → (state, time)`` of the existing releases among ``keys`` that are out or going out,
+    and ``(MOVED_BY_HAND, time)`` of those a person moved by hand."""
+    rows = session.scalars(select(Release).where(Release.plan_key.in_(keys), Release.state.in_(DONE)
+                                                 | Release.time_set_by.is_not(None)))
+    return {r.plan_key: (plans.MOVED_BY_HAND if _kept_by_hand(r) else r.state,
+                         as_utc(r.published_at or r.submitted_at or r.scheduled_at))
+            for r in rows if r.state in DONE or _kept_by_hand(r)}
 
 
 def _known_chapters(session: Session, series_name: str) -> dict[str, int]:
@@ -132,7 +141,8 @@ def _other_mass_sends(session: Session, plan: plans.Plan) -> list[datetime]:
     rows = session.scalars(select(Release).join(Account).where(
         Account.name == plan.account, Release.mode == "mass_send",
         Release.state.not_in(["canceled", "failed"]),
-        Release.plan_key.not_like(f"{plan.series}/%") | Release.state.in_(DONE)))
+        Release.plan_key.not_like(f"{plan.series}/%") | Release.state.in_(DONE)
+        | Release.time_set_by.is_not(None)))
     return [as_utc(r.published_at or r.submitted_at or r.scheduled_at) for r in rows]
 
 
@@ -181,9 +191,9 @@ def _apply(session: Session, loaded: LoadedPlan, *, settings, now: datetime, act
     for planned in loaded.releases:
         wanted.add(planned.key)
         release = session.scalar(select(Release).where(Release.plan_key == planned.key))
-        if planned.done or (release is not None and release.state in DONE):
-            # Out or going out (also when the scheduler got to it since the plan was read):
-            # its time, state, message and approvals stay exactly as they are.
+        if planned.done or (release is not None and (release.state in DONE or _kept_by_hand(release))):
+            # Out or going out (also when the scheduler got to it since the plan was read), or
+            # moved by hand: its time, state, message and approvals stay exactly as they are.
             if release is not None:
                 report.skipped.append(release)
             continue
@@ -202,7 +212,7 @@ def _apply(session: Session, loaded: LoadedPlan, *, settings, now: datetime, act
             report.unchanged.append(release)
             continue
         release.scheduled_at, release.mode, release.updated_at = planned.scheduled_at, planned.mode, now
-        release.next_try_at = None
+        release.next_try_at, release.time_set_by = None, None  # the plan sets its time again
         if release.state in (State.CANCELED, State.HELD):
             # Re-planned by a person: it may go out at its new time (a held one was never submitted).
             transitions.rearm(session, release, approved=approval_valid(session, release),

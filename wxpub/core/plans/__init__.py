@@ -14,8 +14,8 @@ from wxpub.core.plans.calendar import (DayInfo, OfficeHolidays, WorkdayCalendar,
                        package_knows, package_last_year)
 from wxpub.core.plans.display import describe_schedule, format_calendar
 from wxpub.core.plans.expand import expand, mark_done
-from wxpub.core.plans.model import (ERROR, MASS_SEND, PUBLISH, SERVICE, SUBSCRIPTION, WARNING, Blackout,
-                    ChapterEntry, Plan, PlanError, PlanIssue, PlannedRelease)
+from wxpub.core.plans.model import (ERROR, MASS_SEND, MOVED_BY_HAND, PUBLISH, SERVICE, SUBSCRIPTION, WARNING,
+                                    Blackout, ChapterEntry, Plan, PlanError, PlanIssue, PlannedRelease)
 from wxpub.core.plans.parse import load_plan
 from wxpub.core.plans.validate import structural_issues, validate
 
@@ -24,5 +24,5 @@ __all__ = [
     "load_holidays", "holidays_path", "package_knows", "package_last_year",
     "Plan", "ChapterEntry", "Blackout", "PlannedRelease", "PlanIssue", "PlanError",
     "OfficeHolidays", "WorkdayCalendar", "DayInfo",
-    "PUBLISH", "MASS_SEND", "SUBSCRIPTION", "SERVICE", "ERROR", "WARNING",
+    "PUBLISH", "MASS_SEND", "SUBSCRIPTION", "SERVICE", "ERROR", "WARNING", "MOVED_BY_HAND",
 ]

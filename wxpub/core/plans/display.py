@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from wxpub.core.plans.calendar import WEEKDAYS_ZH
 from wxpub.core.plans.expand import is_day_based
-from wxpub.core.plans.model import (ACCOUNT_TYPE_LABELS, ERROR, MODE_LABELS, SEVERITY_LABELS, WARNING, Plan,
-                    PlanIssue, PlannedRelease)
+from wxpub.core.plans.model import (ACCOUNT_TYPE_LABELS, ERROR, MODE_LABELS, MOVED_BY_HAND, SEVERITY_LABELS,
+                                    WARNING, Plan, PlanIssue, PlannedRelease)
 from wxpub.core.plans.validate import interval_text
 from wxpub.core.release_states import state_name
 
@@ -49,7 +49,9 @@ def describe_schedule(plan: Plan) -> str:
 
 
 def skip_note(release: PlannedRelease) -> str:
-    """What a plan does with a release that is already out: ``已发布，跳过``."""
+    """What a plan does with a release that is already out (``已发布，跳过``) or was moved by hand."""
+    if release.done == MOVED_BY_HAND:
+        return "已在发布页面手动改期，保留该时间"
     return f"{state_name(release.done)}，跳过"
 
 
@@ -89,9 +91,12 @@ def format_calendar(plan: Plan, releases: list[PlannedRelease], issues: list[Pla
         lines.append("  ".join(cells + [row[4]]).rstrip())
     if not releases:
         lines.append("（没有任何发布）")
-    skipped = sum(1 for r in releases if r.done)
+    skipped = sum(1 for r in releases if r.done and r.done != MOVED_BY_HAND)
     if skipped:
         lines.append(f"其中 {skipped} 篇已发布或正在发布，应用计划时跳过，不作任何改动。")
+    kept = sum(1 for r in releases if r.done == MOVED_BY_HAND)
+    if kept:
+        lines.append(f"其中 {kept} 篇已手动改期，应用计划时保留改期后的时间（要再改，请在该发布的页面改期）。")
     lines.append("")
     errors = [i for i in issues if i.severity == ERROR]
     warnings = [i for i in issues if i.severity == WARNING]

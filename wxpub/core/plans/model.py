@@ -15,6 +15,9 @@ PUBLISH = "publish"
 MASS_SEND = "mass_send"
 MODES = (PUBLISH, MASS_SEND)
 MODE_LABELS = {PUBLISH: "发布", MASS_SEND: "群发"}
+# ``PlannedRelease.done`` of a release whose time a person set by hand (not a release state): the
+# plan keeps that time instead of moving it back to the plan's slot.
+MOVED_BY_HAND = "moved_by_hand"
 
 SUBSCRIPTION = "subscription"
 SERVICE = "service"

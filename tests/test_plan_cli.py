@@ -87,3 +87,10 @@ def test_the_office_lexicon_decides_approval_for_planned_releases(runtime, tmp_p
     with pytest.raises(Conflict) as refused:
         apply_and_approve(runtime, plan)
     assert "阻断" in refused.value.message
+
+
+def test_release_approve_without_by_is_refused_by_the_command_line(cli, runtime):
+    """``--by`` is required: without it the command stops before doing anything (no silent system
+    account)."""
+    result = cli("release", "approve", "--all")
+    assert result.exit_code == 2 and "--by" in result.output and "缺少" in result.output

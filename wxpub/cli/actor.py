@@ -13,7 +13,7 @@ AS_HELP = "以哪位工作人员的账号操作（须为已启用的账号，记
 
 def as_option(*names: str, required: bool = False, help: str = AS_HELP):
     """The ``--as`` option (``names`` adds aliases such as ``--by``), stored as ``as_user``."""
-    return click.option("--as", *names, "as_user", metavar="用户名", default=None, required=required,
+    return click.option("--as", *names, "as_user", metavar="用户名", required=required,
                         help=help)
 
 

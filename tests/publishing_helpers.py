@@ -85,3 +85,18 @@ def sandbox_calls(sandbox_url: str, path_suffix: str, *, ok_only: bool = True) -
     """The sandbox's call log for one endpoint (successful calls only by default)."""
     calls = requests.get(f"{sandbox_url}/sandbox/calls", timeout=5).json()
     return [c for c in calls if c["path"].endswith(path_suffix) and (not ok_only or (c["errcode"] == 0 and c.get("http_status", 200) == 200))]
+
+
+def refused_by_the_sandbox(rt, tmp_path: Path, sandbox, sleep, *, errcode: int = 45166,
+                           chapter: str = "政务环境") -> int:
+    """A release that WeChat (the sandbox) refuses for good at draft/add: planned, approved, due,
+    run once — it ends 失败 with WeChat's rid in its attempt log. Returns its id."""
+    from wxpub.publishing import pipeline
+
+    [release_id] = apply_and_approve(rt, plan_file(tmp_path, chapters=(chapter,),
+                                                   start=rt.clock.now() + timedelta(hours=2)))
+    make_due(rt, [release_id])
+    requests.post(f"{sandbox.url}/sandbox/errors", json={"path": "/cgi-bin/draft/add", "errcode": errcode,
+                                                         "count": 1}, timeout=5)
+    assert pipeline.run_release(rt, release_id, worker="test-host:1", sleep=sleep) == "failed"
+    return release_id

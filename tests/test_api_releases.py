@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from auth_helpers import login
-from publishing_helpers import apply_and_approve, import_samples, make_due, plan_file
+from publishing_helpers import apply_and_approve, import_samples, make_due, plan_file, refused_by_the_sandbox
 from review_helpers import OFFICE_PASSWORD, make_office
 from wxpub.publishing import pipeline, preflight
 
@@ -160,17 +160,10 @@ def test_a_release_published_by_hand_records_its_links(desk):
 
 
 def test_a_failed_release_shows_wechats_rid_and_its_fallback_pack(rt, tmp_path, sandbox, sandbox_sleep):
-    import requests
-
     from wxpub import create_app
 
     make_office(rt)
-    [rid] = apply_and_approve(rt, plan_file(tmp_path, chapters=("政务环境",),
-                                            start=rt.clock.now() + timedelta(hours=2)))
-    make_due(rt, [rid])
-    requests.post(f"{sandbox.url}/sandbox/errors", json={"path": "/cgi-bin/draft/add", "errcode": 45166,
-                                                         "count": 1}, timeout=5)
-    assert pipeline.run_release(rt, rid, worker="test-host:1", sleep=sandbox_sleep) == "failed"
+    rid = refused_by_the_sandbox(rt, tmp_path, sandbox, sandbox_sleep)
     app = create_app(runtime=rt)
     app.config["TESTING"] = True
     client, _ = login(app, "bianji", OFFICE_PASSWORD)

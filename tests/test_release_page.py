@@ -11,11 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from auth_helpers import login
-from publishing_helpers import apply_and_approve, import_samples, make_due, plan_file
+from publishing_helpers import apply_and_approve, import_samples, make_due, plan_file, refused_by_the_sandbox
 from review_helpers import OFFICE_PASSWORD, make_office
 from wxpub.models import AuditEntry, Release, ReleaseTransition
 from wxpub.publishing import pipeline, preflight
@@ -122,12 +121,7 @@ def test_a_release_refused_by_the_sandbox_shows_the_rid_wechat_gave(rt, tmp_path
     from wxpub import create_app
 
     make_office(rt)
-    [rid_] = apply_and_approve(rt, plan_file(tmp_path, chapters=("政务环境",),
-                                             start=rt.clock.now() + timedelta(hours=2)))
-    make_due(rt, [rid_])
-    requests.post(f"{sandbox.url}/sandbox/errors", json={"path": "/cgi-bin/draft/add", "errcode": 45166,
-                                                         "count": 1}, timeout=5)
-    assert pipeline.run_release(rt, rid_, worker="test-host:1", sleep=sandbox_sleep) == "failed"
+    rid_ = refused_by_the_sandbox(rt, tmp_path, sandbox, sandbox_sleep)
     app = create_app(runtime=rt)
     client, _ = login(app, "bianji", OFFICE_PASSWORD)
     data = client.get(f"/api/v1/releases/{rid_}").get_json()

@@ -96,7 +96,10 @@ def test_disable_needs_the_box_ticked_and_ends_the_users_sessions(app, admin, se
     page = "/admin/users/editor1"
     html = admin.get(page).get_data(as_text=True)
     _every_field_has_a_label(html)
-    assert "我确认停用这个账号" in html and "onclick" not in html and "<script" not in html
+    # the confirmation is the form's own tick box, not a script (the page's only script is the
+    # site menu's nav.js, a file)
+    assert "我确认停用这个账号" in html and "onclick" not in html
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/nav.js"></script>'[:-9]]
     unticked = _post(admin, "/admin/users/editor1/disable", page)
     assert unticked.status_code == 400 and "请勾选确认框" in unticked.get_data(as_text=True)
     assert _user(session, "editor1").active

@@ -7,6 +7,11 @@ Routes (all under ``/dashboard``):
 * ``/article/<msgid>`` one article; ``/chapters`` chapter comparison;
 * ``/calendar?month=YYYY-MM`` releases with states; ``/report?month=YYYY-MM`` printable report;
 * ``/export/<table>.<csv|xlsx>?month=&msgid=`` any table (names in ``wxpub.stats.tables``).
+
+The figures change only with a statistics pull or an audited change (``wxpub.stats.cache``): the
+overview, its JSON, the chapter comparison, the report and the article pages are computed and
+rendered once per generation and process; each request then reads one marker and renders only the
+per-person frame (menu, counts, logout form) around the cached blocks of the page (``_page``).
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, render_template, request
 from flask_login import login_required
 
 from wxpub.infra.clock import format_local
 from wxpub.core.errors import ValidationError
+from wxpub.stats import cache as figure_cache
 from wxpub.stats import charts, exports, queries, tables
 from wxpub.stats.dates import beijing_today
 from wxpub.web import db_session, runtime
@@ -56,6 +62,56 @@ def _month() -> str:
     return first.strftime("%Y-%m")
 
 
+ARTICLE_PAGES = 24  # an article's page holds a year of daily rows (~200 kB): the most-read are kept
+
+
+def _cached(key, compute):
+    """``compute()`` cached for this statistics generation (the marker is read once per request)."""
+    if "stats_generation" not in g:
+        g.stats_generation = (figure_cache.marker(db_session()), _today())
+    figures = (figure_cache.for_runtime(runtime(), "article pages", ARTICLE_PAGES) if key[0] == "article"
+               else figure_cache.for_runtime(runtime()))
+    return figures.get(g.stats_generation, key, compute)
+
+
+PER_SESSION = 'name="csrf_token"'  # a block with a form is not the same for everyone: never cached
+
+
+def _wrapper(name: str):
+    """A template extending ``name`` whose own blocks either print cached HTML or render the page's
+    block and hand it to ``keep`` (compiled once per app and page)."""
+    env = current_app.jinja_env
+    blocks = tuple(env.get_template(name).blocks)
+    wrappers = current_app.extensions.setdefault("dashboard_page_wrappers", {})
+    found = wrappers.get((name, blocks))
+    if found is None:
+        found = wrappers[(name, blocks)] = env.from_string("{% extends page %}" + "".join(
+            f"{{% block {b} %}}{{% if cached %}}{{{{ cached[{b!r}] }}}}"
+            f"{{% else %}}{{{{ keep({b!r}, super()) }}}}{{% endif %}}{{% endblock %}}" for b in blocks))
+    return found
+
+
+def _page(key, name: str, context):
+    """Render template ``name``: the blocks it defines itself (title, content, …) come from the
+    cache; the frame it extends (``base.html``: menu, counts, logout form) is rendered for the
+    person asking. ``context()`` gives the template's variables, called only on a miss."""
+    wrapper, fresh = _wrapper(name), {}
+
+    def render_and_keep():
+        kept = {}
+        fresh["html"] = render_template(wrapper, page=name, cached=None,
+                                        keep=lambda block, html: kept.setdefault(block, html),
+                                        **context())
+        return None if any(PER_SESSION in html for html in kept.values()) else kept
+
+    blocks = _cached(key, render_and_keep)
+    if "html" in fresh:
+        return fresh["html"]
+    if blocks is None:  # the page has a per-person block: render it whole every time
+        return render_template(name, **context())
+    return render_template(wrapper, page=name, cached=blocks)
+
+
 def _trend(first, last):
     days = queries.account_days(db_session(), first, last)
     labels = [d["date"].strftime("%m-%d") for d in days]
@@ -77,6 +133,10 @@ def _overview_data() -> dict:
 @login_required
 def overview():
     """Series overview: totals, freshness, account trend, chapters, top articles, library."""
+    return _page(("overview",), "dashboard/overview.html", _overview_context)
+
+
+def _overview_context() -> dict:
     data = _overview_data()
     labels = [d["date"].strftime("%m-%d") for d in data["trend"]]
     trend_chart = charts.line_chart(labels, [("阅读人数", [d["read_user"] for d in data["trend"]]),
@@ -84,8 +144,7 @@ def overview():
                                     title=f"最近 {TREND_DAYS} 天账号每日阅读与分享")
     chapter_chart = charts.bar_chart(
         [(f"{r['chapter']}", r["read_user"]) for r in data["chapters"].rows], title="各篇章阅读人数")
-    return render_template("dashboard/overview.html", **data, trend_chart=trend_chart,
-                           chapter_chart=chapter_chart)
+    return dict(data, trend_chart=trend_chart, chapter_chart=chapter_chart)
 
 
 def _jsonable(value):
@@ -102,17 +161,23 @@ def _jsonable(value):
 @login_required
 def overview_json():
     """The overview's figures as JSON (totals, freshness, chapters, top articles, trend)."""
-    data = _overview_data()
-    return jsonify(_jsonable({
-        "totals": data["totals"], "freshness": data["freshness"],
-        "chapters": data["chapters"].rows, "top_articles": data["top"].rows,
-        "library": data["library"].rows, "account_trend": data["trend"]}))
+    def body() -> str:
+        data = _overview_data()
+        return jsonify(_jsonable({
+            "totals": data["totals"], "freshness": data["freshness"],
+            "chapters": data["chapters"].rows, "top_articles": data["top"].rows,
+            "library": data["library"].rows, "account_trend": data["trend"]})).get_data(as_text=True)
+    return Response(_cached(("overview.json",), body), mimetype="application/json")
 
 
 @bp.get("/article/<msgid>")
 @login_required
 def article(msgid: str):
     """One article: figures, cases, daily trend and read sources."""
+    return _page(("article", msgid), "dashboard/article.html", lambda: _article_context(msgid))
+
+
+def _article_context(msgid: str) -> dict:
     session = db_session()
     detail = queries.article_detail(session, msgid)
     if detail is None:
@@ -124,15 +189,18 @@ def article(msgid: str):
     source_table = tables.sources(session, msgid=msgid)
     source_chart = charts.bar_chart([(r["source"], r["read_user"]) for r in source_table.rows],
                                     title="阅读来源")
-    return render_template("dashboard/article.html", d=detail, s=detail["stat"], trend=trend,
-                           daily=tables.daily(session, msgid=msgid), sources=source_table,
-                           source_chart=source_chart)
+    return dict(d=detail, s=detail["stat"], trend=trend, daily=tables.daily(session, msgid=msgid),
+                sources=source_table, source_chart=source_chart)
 
 
 @bp.get("/chapters")
 @login_required
 def chapters():
     """Chapter comparison: totals and per-article averages side by side."""
+    return _page(("chapters",), "dashboard/chapters.html", _chapters_context)
+
+
+def _chapters_context() -> dict:
     table = tables.chapters(db_session())
     names = [f"{r['chapter']}" for r in table.rows]
     metrics = [("篇均阅读", "avg_read", ""), ("分享人数", "share_user", ""),
@@ -141,7 +209,7 @@ def chapters():
             for title, key, _ in metrics]
     rates = charts.bar_chart([(n, round((r["read_finish_rate"] or 0) * 100, 1))
                               for n, r in zip(names, table.rows)], title="完读率", unit="%")
-    return render_template("dashboard/chapters.html", table=table, bars=bars + [("完读率", rates)])
+    return dict(table=table, bars=bars + [("完读率", rates)])
 
 
 @bp.get("/calendar")
@@ -162,6 +230,10 @@ def calendar():
 def report():
     """Monthly report for print / PDF: account trend, chapters, the month's articles."""
     month = _month()
+    return _page(("report", month), "dashboard/report.html", lambda: _report_context(month))
+
+
+def _report_context(month: str) -> dict:
     session = db_session()
     first, following = queries.month_bounds(month)
     days, trend = _trend(first, following - timedelta(days=1))
@@ -169,24 +241,27 @@ def report():
     account = tables.account(session, month=month)
     sums = {k: sum(d[k] for d in days) for k in ("read_user", "share_user", "zaikan_user",
                                                   "collection_user")}
-    return render_template("dashboard/report.html", month=month, trend=trend, sums=sums,
-                           articles=month_articles, account=account,
-                           chapters=tables.chapters(session),
-                           freshness=queries.freshness(session), today=_today())
+    return dict(month=month, trend=trend, sums=sums, articles=month_articles, account=account,
+                chapters=tables.chapters(session), freshness=queries.freshness(session), today=_today())
 
 
 @bp.get("/export/<name>.<fmt>")
 @login_required
 def export(name: str, fmt: str):
-    """Download a table as CSV or XLSX."""
+    """Download a table as CSV or XLSX, named in Chinese (``文章数据-2026-11.xlsx``, an article's
+    ``每日数据-<its title>-<date>.csv``) with an ASCII fallback name for old clients."""
     builder = tables.TABLES.get(name)
     if builder is None or fmt not in exports.CONTENT_TYPES:
         abort(404)
     month = _month() if name in ("calendar", "account") or request.args.get("month") else None
-    table = builder(db_session(), month=month, msgid=request.args.get("msgid"))
-    filename = f"{table.name}-{month or _today().isoformat()}.{fmt}"
+    msgid = request.args.get("msgid")
+    table = builder(db_session(), month=month, msgid=msgid)
+    when = month or _today().isoformat()
+    stem = exports.file_stem(table.file_label or table.title, when)
+    ascii_stem = "-".join([table.name, *([msgid] if name in ("daily", "sources") else []), when])
     return Response(exports.export(table, fmt), content_type=exports.CONTENT_TYPES[fmt],
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+                    headers={"Content-Disposition": exports.content_disposition(
+                        stem, fmt, ascii_stem=ascii_stem)})
 
 
 def init_app(app: Flask) -> None:

@@ -240,3 +240,20 @@ def test_a_case_edited_after_composing_makes_the_page_say_it_is_out_of_date(app,
         "version_hash": current_hash(runtime, message_id)})
     assert stale.status_code == 409 and "这一版本已过时" in stale.get_data(as_text=True)
     assert "内容已修改，需重新生成" in as_user(app, "bianji").get("/review").get_data(as_text=True)
+
+
+def test_the_header_count_follows_a_release_the_scheduler_moves_without_an_audit_row(app, runtime, office):
+    """The header's 我的待办 count is kept between pages until something it depends on changes:
+    a release's state move (the scheduler's, which writes no audit row) is one of those."""
+    from wxpub.models import Release
+    from wxpub.releases import transitions
+
+    message_id, _ = office
+    bianji = as_user(app, "bianji")
+    assert 'class="notice-link">审核（2）</a>' in bianji.get("/review").get_data(as_text=True)
+    assert 'class="notice-link">审核（2）</a>' in bianji.get("/review").get_data(as_text=True)  # kept
+    with runtime.db.session() as s:
+        release = s.scalar(select(Release).where(Release.message_id == message_id))
+        transitions.cancel(s, release, reason="计划中已删除该篇章", actor="scheduler", now=runtime.clock.now())
+        s.commit()
+    assert '<a href="/review" aria-current="page">审核</a>' in bianji.get("/review").get_data(as_text=True)

@@ -8,11 +8,12 @@ The dashboard's figures come from two kinds of writes only:
 * a staff action on the library, the chapters, the series or a release (curation, import, rename,
   reorder, manual publication, …) — every one writes an ``AuditEntry`` in its own transaction.
 
-``marker(session)`` reads the newest id of both tables in ONE small query (two primary-key index
-lookups on SQLite and PostgreSQL). A cached value is kept under a *generation* — that marker plus
-the Beijing date (the trend ends yesterday) — and the first request that sees another generation
-starts a new one, so a new pull shows on the very next request. The marker is read before the
-figures in the same session, so figures are never older than the generation they are cached under.
+The web reads the newest id of both tables in its one small query a request
+(``wxpub.web.page_marks``: primary-key index lookups on SQLite and PostgreSQL). A cached value is
+kept under a *generation* — that marker plus the Beijing date (the trend ends yesterday) — and the
+first request that sees another generation starts a new one, so a new pull shows on the very next
+request. The marker is read before the figures in the same session, so figures are never older
+than the generation they are cached under.
 
 Each ``Runtime`` (one database, one clock) has its own named caches (``for_runtime``): nothing
 crosses databases, and each gunicorn worker process has its own copy. A cache is bounded (least
@@ -31,23 +32,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from wxpub.models import AuditEntry, StatPull
-
 MAX_ENTRIES = 64  # overview, JSON, chapters, a few months' reports (each well under 100 kB)
-
-
-def marker(session: Session) -> tuple:
-    """``(newest StatPull id, newest AuditEntry id)``: changes with every pull and audited action.
-
-    Sent as plain SQL on the session's connection (same transaction, no ORM or compile step): it
-    runs on every dashboard request."""
-    return tuple(session.connection().exec_driver_sql(_MARKER_SQL).one())
-
-
-_MARKER_SQL = (f"SELECT (SELECT max(id) FROM {StatPull.__tablename__}), "
-               f"(SELECT max(id) FROM {AuditEntry.__tablename__})")
 
 
 class FigureCache:

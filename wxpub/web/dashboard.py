@@ -27,7 +27,7 @@ from wxpub.core.errors import ValidationError
 from wxpub.stats import cache as figure_cache
 from wxpub.stats import charts, exports, queries, tables
 from wxpub.stats.dates import beijing_today
-from wxpub.web import db_session, runtime
+from wxpub.web import db_session, page_marks, runtime
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 TREND_DAYS = 60
@@ -68,7 +68,7 @@ ARTICLE_PAGES = 24  # an article's page holds a year of daily rows (~200 kB): th
 def _cached(key, compute):
     """``compute()`` cached for this statistics generation (the marker is read once per request)."""
     if "stats_generation" not in g:
-        g.stats_generation = (figure_cache.marker(db_session()), _today())
+        g.stats_generation = (page_marks.statistics(), _today())
     figures = (figure_cache.for_runtime(runtime(), "article pages", ARTICLE_PAGES) if key[0] == "article"
                else figure_cache.for_runtime(runtime()))
     return figures.get(g.stats_generation, key, compute)

@@ -73,16 +73,25 @@ def failed(error: Exception) -> None:
     flash(str(error), "error")
 
 
+def header_counts(user) -> tuple[int, int]:
+    """``(unread notices, 我的待办 items)`` of ``user`` for the page header. The 我的待办 count
+    (``wxpub.editorial.todo``, several queries) is computed again only when something it depends on
+    changed (``wxpub.web.page_marks``); per process, per person and role."""
+    from wxpub.editorial import todo
+    from wxpub.stats import cache
+    from wxpub.web import page_marks
+    policy = runtime().settings.review_policy
+    counts = cache.for_runtime(runtime(), "header todo counts", 256)
+    waiting = counts.get(page_marks.reviews(), (user.username, user.role),
+                         lambda: todo.count(db_session(), user, policy))
+    return page_marks.unread_notices(), waiting
+
+
 def init_app(app) -> None:
-    """The notice count and the 我的待办 count (``wxpub.editorial.todo``, a few queries) in every
-    page's header, for a logged-in person."""
+    """The notice count and the 我的待办 count in every page's header, for a logged-in person."""
     @app.context_processor
     def _notice_count():
         if not current_user.is_authenticated:
             return {}
-        from wxpub.editorial import todo
-        from wxpub.staff.notices import unread_count
-        session = db_session()
-        return {"notice_count": unread_count(session, current_user.username),
-                "review_count": todo.count(session, current_user, runtime().settings.review_policy),
-                "can_edit": can_edit()}
+        notices, waiting = header_counts(current_user)
+        return {"notice_count": notices, "review_count": waiting, "can_edit": can_edit()}

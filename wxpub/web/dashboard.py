@@ -17,6 +17,7 @@ per-person frame (menu, counts, logout form) around the cached blocks of the pag
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, render_template, request
@@ -104,12 +105,35 @@ def _page(key, name: str, context):
                                         **context())
         return None if any(PER_SESSION in html for html in kept.values()) else kept
 
-    blocks = _cached(key, render_and_keep)
-    if "html" in fresh:
-        return fresh["html"]
-    if blocks is None:  # the page has a per-person block: render it whole every time
-        return render_template(name, **context())
-    return render_template(wrapper, page=name, cached=blocks)
+    def framed():
+        blocks = _cached(key, render_and_keep)
+        if "html" in fresh:
+            return fresh["html"]
+        if blocks is None:  # the page has a per-person block: render it whole every time
+            return render_template(name, **context())
+        return render_template(wrapper, page=name, cached=blocks)
+
+    own = _own_key(key)
+    if own is None:
+        return framed()
+    return figure_cache.for_runtime(runtime(), "own pages", OWN_PAGES).get(
+        (page_marks.statistics(), page_marks.reviews(), _today(), int(time.time() // OWN_PAGE_SECONDS)),
+        own, framed)
+
+
+# A person's whole page (frame included) is kept for them alone, under their session's token, for at
+# most OWN_PAGE_SECONDS: its logout form's CSRF token stays valid far longer (an hour). Not kept: a
+# page with a message to flash, and an article's page (large; its figures are cached anyway).
+OWN_PAGES, OWN_PAGE_SECONDS = 128, 600
+
+
+def _own_key(key):
+    from flask import session
+    from flask_login import current_user
+    if key[0] == "article" or session.get("_flashes") or not current_user.is_authenticated:
+        return None
+    return (key, current_user.token, current_user.role, current_user.display_name,
+            page_marks.unread_notices(), request.path)
 
 
 def _trend(first, last):

@@ -228,8 +228,11 @@ def run(root: Path, *, host: str = "127.0.0.1", web_port: int = 8000, sandbox_po
         _rt, offset = demo.statistics()
         demo.serve_with_offset(offset)
         say("")
-        say(f"工作台：{demo.web_url}/dashboard/   登录：{DEMO_USER} / {DEMO_PASSWORD}")
-        say(f"文章预览：{demo.web_url}/preview/   微信沙箱：{demo.sandbox_url}/sandbox/calls")
+        say(f"工作台：{demo.web_url}/workbench   登录：{DEMO_USER} / {DEMO_PASSWORD}")
+        say(f"发布日历：{demo.web_url}/calendar   发布：{demo.web_url}/releases   排期：{demo.web_url}/plans"
+            f"   告警：{demo.web_url}/alerts")
+        say(f"阅读数据：{demo.web_url}/dashboard/   文章预览：{demo.web_url}/preview/"
+            f"   微信沙箱：{demo.sandbox_url}/sandbox/calls")
         say(f"案例库（导入、编辑、排版）：{demo.web_url}/library   系列与篇章：{demo.web_url}/series")
         staff = "、".join(f"{name} {username}" for username, name, _role in demo_review.DEMO_STAFF)
         say(f"审核（三审三校）：{demo.web_url}/review   审核人员：{staff}，密码 {demo_review.DEMO_STAFF_PASSWORD}")

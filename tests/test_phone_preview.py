@@ -198,7 +198,8 @@ def test_a_wechat_id_is_checked_audited_and_only_its_owner_or_an_admin_sets_it(r
         assert phone_preview.set_wechat_id(s, "jiaodui", "Zhao-jiaodui_1", actor="jiaodui", now=now)[1] is False
         phone_preview.set_wechat_id(s, "jiaodui", "", actor="jiaodui", now=now)
         rows = s.scalars(select(AuditEntry).where(AuditEntry.action == "user.wechat_id",
-                                                  AuditEntry.object_id == "jiaodui")).all()
+                                                  AuditEntry.object_id == "jiaodui")
+                         .order_by(AuditEntry.id)).all()  # without an order PostgreSQL may answer either
         assert [(r.detail["before"], r.detail["after"]) for r in rows] == [("", "Zhao-jiaodui_1"),
                                                                            ("Zhao-jiaodui_1", "")]
         assert {u.username for u in phone_preview.recipients(s)} == {"zhongshen", "fushen"}

@@ -64,7 +64,8 @@ def test_a_person_sets_changes_and_clears_their_wechat_id(reviewer, session):
     save(reviewer, "")
     assert "已清除微信号" in reviewer.get("/profile").get_data(as_text=True)
     assert wechat_id(session, "fushen") == ""
-    rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.wechat_id")).all()
+    rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.wechat_id")
+                           .order_by(AuditEntry.id)).all()
     assert [(r.actor, r.object_id, r.detail["before"], r.detail["after"]) for r in rows] == [
         ("fushen", "fushen", "", "likezhang2026"), ("fushen", "fushen", "likezhang2026", "li-kezhang_2"),
         ("fushen", "fushen", "li-kezhang_2", "")]

@@ -24,7 +24,6 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from wxpub.core.errors import ValidationError
-from wxpub.models import User
 from wxpub.staff import login as staff_login, passwords, sessions as staff_sessions, users
 from wxpub.web import db_session, runtime
 
@@ -36,7 +35,7 @@ csrf = CSRFProtect()
 class StaffUser(UserMixin):
     """The logged-in staff member (a detached copy of the row) and the token of this session."""
 
-    def __init__(self, row: User, token: str):
+    def __init__(self, row, token: str):  # a User, or the row of ``staff_sessions.who``
         self.token = token
         self.username = row.username
         self.display_name = row.display_name
@@ -77,8 +76,7 @@ def client_address() -> str:
 
 @login_manager.user_loader
 def _load_user(token: str):
-    row = staff_sessions.resolve(db_session(), token, now=runtime().clock.now(),
-                                       lifetime=lifetime())
+    row = staff_sessions.who(db_session(), token, now=runtime().clock.now(), lifetime=lifetime())
     return StaffUser(row, token) if row is not None else None
 
 

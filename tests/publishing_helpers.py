@@ -100,3 +100,16 @@ def refused_by_the_sandbox(rt, tmp_path: Path, sandbox, sleep, *, errcode: int =
                                                          "count": 1}, timeout=5)
     assert pipeline.run_release(rt, release_id, worker="test-host:1", sleep=sleep) == "failed"
     return release_id
+
+
+def published_through_the_sandbox(rt, tmp_path: Path, sleep, *, chapter: str = "市场环境") -> int:
+    """A release that went out: planned, approved, checked 24 hours ahead, due, run once — it ends
+    已发布 with its article links, its pre-flight and read-back attempts. Returns its id."""
+    from wxpub.publishing import pipeline, preflight
+
+    [release_id] = apply_and_approve(rt, plan_file(tmp_path, chapters=(chapter,),
+                                                   start=rt.clock.now() + timedelta(hours=2)))
+    assert preflight.run_due_checks(rt) == 1  # the 24-hour check
+    make_due(rt, [release_id])
+    assert pipeline.run_release(rt, release_id, worker="test-host:1", sleep=sleep) == "published"
+    return release_id

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 
 from auth_helpers import login
-from publishing_helpers import apply_and_approve, import_samples, make_due, plan_file, refused_by_the_sandbox
+from publishing_helpers import (apply_and_approve, import_samples, plan_file,
+                               published_through_the_sandbox, refused_by_the_sandbox)
 from review_helpers import OFFICE_PASSWORD, make_office
-from wxpub.publishing import pipeline, preflight
 
 
 @pytest.fixture
@@ -59,11 +59,7 @@ def test_a_published_release_shows_its_preflight_attempts_and_readback(rt, tmp_p
     from wxpub import create_app
 
     make_office(rt)
-    [rid] = apply_and_approve(rt, plan_file(tmp_path, chapters=("市场环境",),
-                                            start=rt.clock.now() + timedelta(hours=2)))
-    assert preflight.run_due_checks(rt) == 1  # the 24-hour check
-    make_due(rt, [rid])
-    assert pipeline.run_release(rt, rid, worker="test-host:1", sleep=sandbox_sleep) == "published"
+    rid = published_through_the_sandbox(rt, tmp_path, sandbox_sleep)
     app = create_app(runtime=rt)
     app.config["TESTING"] = True
     client, _ = login(app, "fushen", OFFICE_PASSWORD)  # anyone logged in may read

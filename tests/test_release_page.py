@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from auth_helpers import login
-from publishing_helpers import apply_and_approve, import_samples, make_due, plan_file, refused_by_the_sandbox
+from publishing_helpers import (apply_and_approve, import_samples, plan_file,
+                               published_through_the_sandbox, refused_by_the_sandbox)
 from review_helpers import OFFICE_PASSWORD, make_office
 from wxpub.models import AuditEntry, Release, ReleaseTransition
-from wxpub.publishing import pipeline, preflight
 from wxpub.releases import plans as release_plans, transitions
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -135,11 +135,7 @@ def test_a_published_release_links_its_articles_and_shows_its_checks(rt, tmp_pat
     from wxpub import create_app
 
     make_office(rt)
-    [rid_] = apply_and_approve(rt, plan_file(tmp_path, chapters=("市场环境",),
-                                             start=rt.clock.now() + timedelta(hours=2)))
-    assert preflight.run_due_checks(rt) == 1  # the 24-hour check
-    make_due(rt, [rid_])
-    assert pipeline.run_release(rt, rid_, worker="test-host:1", sleep=sandbox_sleep) == "published"
+    rid_ = published_through_the_sandbox(rt, tmp_path, sandbox_sleep)
     app = create_app(runtime=rt)
     client, _ = login(app, "zhongshen", OFFICE_PASSWORD)
     html = client.get(f"/releases/{rid_}").get_data(as_text=True)

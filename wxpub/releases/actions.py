@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from wxpub.core.errors import Conflict, ValidationError
 from wxpub.core.plans.calendar import NONE, WorkdayCalendar
-from wxpub.core.plans.validate import BEIJING, SERVICE_MONTHLY_MASS_SENDS
+from wxpub.core.plans.validate import BEIJING, SERVICE_MONTHLY_MASS_SENDS, SUBSCRIPTION_DAILY_MASS_SENDS
 from wxpub.core.release_states import FROZEN, State, Step, allowed, state_name
 from wxpub.infra.db import commit_or_roll_back
 from wxpub.models import Account, AuditEntry, Release
@@ -185,7 +185,7 @@ def _check_quota(session: Session, release: Release, at: datetime) -> None:
                            f"{SERVICE_MONTHLY_MASS_SENDS} 次，超出的粉丝收不到", code="mass_monthly")
         return
     same_day = [r for r in others if r.scheduled_at.astimezone(BEIJING).date() == local.date()]
-    if same_day:
+    if len(same_day) + 1 > SUBSCRIPTION_DAILY_MASS_SENDS:
         ids = "、".join(str(r.id) for r in same_day)
         raise Conflict(f"北京时间 {local:%Y-%m-%d} 已有群发（发布 {ids}）：订阅号每天只能群发 1 次",
                        code="mass_daily")

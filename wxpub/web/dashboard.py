@@ -20,8 +20,9 @@ import re
 import time
 from datetime import timedelta
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, render_template, request
-from flask_login import login_required
+from flask import (Blueprint, Flask, Response, abort, current_app, g, jsonify, render_template, request,
+                   session)
+from flask_login import current_user, login_required
 
 from wxpub.infra.clock import format_local
 from wxpub.core.errors import ValidationError
@@ -128,8 +129,6 @@ OWN_PAGES, OWN_PAGE_SECONDS = 128, 600
 
 
 def _own_key(key):
-    from flask import session
-    from flask_login import current_user
     if key[0] == "article" or session.get("_flashes") or not current_user.is_authenticated:
         return None
     return (key, current_user.token, current_user.role, current_user.display_name,

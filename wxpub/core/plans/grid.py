@@ -27,13 +27,10 @@ from typing import Iterable
 
 from wxpub.core.errors import ValidationError
 from wxpub.core.plans.calendar import NONE, OFFICE, WEEKDAYS_ZH, WorkdayCalendar
-from wxpub.core.plans.validate import SERVICE_MONTHLY_MASS_SENDS
+from wxpub.core.plans.validate import SERVICE_MONTHLY_MASS_SENDS, SUBSCRIPTION_DAILY_MASS_SENDS
 from wxpub.core.release_states import STATE_NAMES, State, mode_name, state_name
 
 FIRST_YEAR, LAST_YEAR = 2014, 2100  # the same range as the dashboard's month parameter
-# A subscription account may mass-send once a Beijing day (``actions._check_quota`` and
-# ``validate._check_quota`` refuse a second one).
-SUBSCRIPTION_DAILY_MASS_SENDS = 1
 # Mass sends that do not use the quota: they never reached anyone.
 QUOTA_FREE = frozenset({State.CANCELED.value, State.FAILED.value})
 MASS_SEND = "mass_send"

@@ -19,7 +19,8 @@ from wxpub.core.render.titles import template_problem
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MAX_GAP = timedelta(days=14)
-SERVICE_MONTHLY_MASS_SENDS = 4
+SERVICE_MONTHLY_MASS_SENDS = 4  # each follower of a service account: four a calendar month
+SUBSCRIPTION_DAILY_MASS_SENDS = 1  # a subscription account: once a Beijing day
 TITLE_LIMIT = 32
 
 
@@ -193,7 +194,7 @@ def _check_quota(plan: Plan, releases, existing_mass_sends, add) -> None:
         total = counts[period] + len(members)
         names = "、".join(f"“{r.label}”" for r in members)
         extra = f"（另有 {counts[period]} 次已在别处安排）" if counts[period] else ""
-        if plan.account_type == SUBSCRIPTION and total > 1:
+        if plan.account_type == SUBSCRIPTION and total > SUBSCRIPTION_DAILY_MASS_SENDS:
             for release in members:
                 add(ERROR, "mass_daily", f"北京时间 {period} 共有 {total} 次群发：{names}{extra}；"
                                          "订阅号每天只能群发 1 次", release)

@@ -36,7 +36,21 @@ def test_command_has_exactly_the_documented_options():
     names = {opt for p in sandbox.params for opt in p.opts}
     assert names == {"--host", "--port", "--appid", "--secret", "--token", "--aes-key", "--callback-url",
                      "--account-type", "--publish-delay", "--fault-rate", "--seed", "--slow-seconds",
-                     "--allow-callback-host"}
+                     "--allow-callback-host", "--comments-per-article"}
+
+
+@pytest.mark.parametrize("value", [-1, "3", 2.5, True])
+def test_comments_per_article_must_be_a_whole_number_not_below_zero(value):
+    with pytest.raises(SandboxConfigError) as info:
+        SandboxConfig(comments_per_article=value)
+    assert "--comments-per-article" in str(info.value) and "整数" in str(info.value)
+    assert SandboxConfig(comments_per_article=0).comments_per_article == 0
+
+
+@pytest.mark.parametrize("value", ["abc", "-2"])
+def test_command_rejects_a_bad_comments_per_article_in_chinese(value):
+    result = CliRunner().invoke(sandbox, ["--comments-per-article", value])
+    assert result.exit_code == 2 and "--comments-per-article 无效" in result.output
 
 
 def test_command_rejects_bad_values_with_a_chinese_message():

@@ -24,7 +24,8 @@ BJ = rs.BEIJING
 TODAY = (datetime.now(BJ) + timedelta(days=400)).date()  # the sandbox's "today" in these tests
 YESTERDAY = TODAY - timedelta(days=1)
 NEW_FAMILY = ("getarticleread", "getarticleshare", "getarticletotaldetail", "getbizsummary")
-OLD_FAMILY = ("getarticlesummary", "getarticletotal", "getuserread", "getusershare")
+LEGACY = ("getarticlesummary", "getarticletotal", "getuserread", "getuserreadhour", "getusershare",
+          "getusersharehour")
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -94,9 +95,7 @@ def test_every_day_is_internally_consistent(seed):
         for f in rs.daily_series(a, seed, at(TODAY, 11)):
             sources = f.source_users()
             assert sources["全部"] == sum(v for k, v in sources.items() if k != "全部")
-            assert all(u <= c for u, c in zip(f.read_users, f.read_counts))
-            assert all(u <= c for u, c in zip(f.share_users, f.share_counts))
-            assert f.fav_users <= f.fav_count and f.ori_users <= f.ori_count
+            assert f.subscribe_users <= f.read_user and f.share_user == sum(f.share_users)
             assert f.subscribe_users <= f.read_user
             assert 0 < f.finish_rate < 1 or f.read_user == 0
 
@@ -152,8 +151,8 @@ def assert_error(body: dict, errcode: int, *words: str) -> None:
 def test_bad_date_format_is_61500_naming_the_field(state, bad):
     assert_error(handle_datacube(state, "getarticleread", {"begin_date": bad, "end_date": "2027-01-01"}),
                  61500, "begin_date")
-    assert_error(handle_datacube(state, "getusershare", {"begin_date": YESTERDAY.isoformat(),
-                                                         "end_date": bad}), 61500, "end_date")
+    assert_error(handle_datacube(state, "getbizsummary", {"begin_date": YESTERDAY.isoformat(),
+                                                          "end_date": bad}), 61500, "end_date")
 
 
 def test_missing_dates_and_non_object_body(state):
@@ -161,13 +160,13 @@ def test_missing_dates_and_non_object_body(state):
     assert_error(handle_datacube(state, "getbizsummary", ["2027-01-01"]), 47001)
 
 
-@pytest.mark.parametrize("name", NEW_FAMILY + OLD_FAMILY)
+@pytest.mark.parametrize("name", NEW_FAMILY)
 def test_end_date_today_or_later_is_61501(state, name):
     assert_error(handle_datacube(state, name, q(TODAY)), 61501, "end_date")
     assert_error(handle_datacube(state, name, q(YESTERDAY, TODAY + timedelta(days=3))), 61501)
 
 
-@pytest.mark.parametrize("name", NEW_FAMILY + OLD_FAMILY)
+@pytest.mark.parametrize("name", NEW_FAMILY)
 def test_span_rule(state, name):
     span = MAX_SPAN[name]
     ok = handle_datacube(state, name, q(YESTERDAY - timedelta(days=span - 1), YESTERDAY))
@@ -178,8 +177,21 @@ def test_span_rule(state, name):
 
 def test_spans_are_the_documented_ones():
     assert MAX_SPAN == {"getarticleread": 1, "getarticleshare": 1, "getarticletotaldetail": 1,
-                        "getbizsummary": 30, "getarticlesummary": 1, "getarticletotal": 1,
-                        "getuserread": 3, "getusershare": 7}
+                        "getbizsummary": 30}
+
+
+@pytest.mark.parametrize("name", LEGACY)
+def test_legacy_endpoints_are_offline_47009_whatever_the_body(state, name):
+    assert_error(handle_datacube(state, name, q(YESTERDAY)), 47009, "this api is offline",
+                 "please use the new api")
+    assert_error(handle_datacube(state, name, {}), 47009)
+
+
+@pytest.mark.parametrize("name", NEW_FAMILY)
+def test_no_data_before_2025_11_01_is_61501(state, name):
+    assert_error(handle_datacube(state, name, q(date(2025, 10, 31))), 61501, "begin_date before 2025-11-01")
+    ok = handle_datacube(state, name, q(date(2025, 11, 1)))
+    assert ok == {"list": ok["list"], "is_delay": False} and "errcode" not in ok
 
 
 def test_unknown_endpoint(state):
@@ -253,55 +265,6 @@ def test_totaldetail_stops_at_yesterday_and_marks_freepublish(state):
     assert handle_datacube(state, "getarticletotaldetail", q(YESTERDAY - timedelta(days=2)))["list"] == []
 
 
-def test_legacy_article_endpoints_cover_mass_sends_only(state):
-    total = handle_datacube(state, "getarticletotal", q(rs.publish_day(MASS)))
-    assert set(total) == {"list"}
-    row = total["list"][0]
-    assert row["msgid"] == "2247481001_1" and len(row["details"]) == 7
-    d = row["details"][-1]
-    assert d["target_user"] > d["int_page_read_user"] > 0
-    assert d["int_page_read_user"] == sum(d[f"int_page_from_{k}_read_user"]
-                                          for k in ("session", "hist_msg", "feed", "friends", "other"))
-    assert sum(d[f"feed_share_from_{k}_user"] for k in ("session", "feed", "other")) <= d["share_user"]
-    assert handle_datacube(state, "getarticletotal", q(rs.publish_day(FREE)))["list"] == []
-    summary = handle_datacube(state, "getarticlesummary", q(YESTERDAY))["list"]
-    assert {r["msgid"] for r in summary} <= {"2247481001_1", "2247481001_2", "2247481020_1"}
-
-
-def test_article_summary_only_lists_articles_with_three_or_more_actions():
-    # Find a tail day where the article got 1 or 2 actions, then check it is left out.
-    a = article("2247482000", at(TODAY - timedelta(days=80), 8), notified=True, idx=3)
-    state = make_state(at(TODAY, 11), [a])
-    quiet = [f.day for f in rs.daily_series(a, state.seed, state.now())
-             if 0 < f.read_user + f.ori_users + f.share_user + f.fav_users < 3]
-    busy = [f.day for f in rs.daily_series(a, state.seed, state.now())
-            if f.read_user + f.ori_users + f.share_user + f.fav_users >= 3]
-    assert quiet and busy  # the test data covers both cases
-    assert handle_datacube(state, "getarticlesummary", q(quiet[0]))["list"] == []
-    row = handle_datacube(state, "getarticlesummary", q(busy[0]))["list"][0]
-    assert row["msgid"] == "2247482000_3" and row["int_page_read_user"] >= 1
-
-
-def test_userread_rows_per_source_add_up(state):
-    body = handle_datacube(state, "getuserread", q(YESTERDAY - timedelta(days=2), YESTERDAY))
-    days = {r["ref_date"] for r in body["list"]}
-    assert len(days) == 3
-    for day in days:
-        rows = {r["user_source"]: r for r in body["list"] if r["ref_date"] == day}
-        assert sorted(rows) == [0, 1, 2, 4, 5, 6, 7, 99999999]
-        parts = [r for code, r in rows.items() if code != 99999999]
-        for key in ("int_page_read_user", "int_page_read_count", "share_user", "share_count"):
-            assert rows[99999999][key] == sum(r[key] for r in parts)
-    share = handle_datacube(state, "getusershare", q(YESTERDAY))["list"]
-    assert share and {r["share_scene"] for r in share} <= {1, 2, 255}
-    total = next(r for r in body["list"]
-                 if r["ref_date"] == YESTERDAY.isoformat() and r["user_source"] == 99999999)
-    assert sum(r["share_user"] for r in share) == total["share_user"]
-    assert all(r["share_user"] <= r["share_count"] for r in share)
-
-
-# --- is_delay and stability ------------------------------------------------------------------
-
 def test_yesterday_is_absent_then_provisional_then_final_and_stable():
     state = make_state(at(TODAY, 7, 30), [RECENT, MASS])
     early = handle_datacube(state, "getarticleread", q(YESTERDAY))
@@ -368,3 +331,30 @@ def test_published_article_shows_up_in_statistics_over_http():
         today = datetime.fromisoformat(sb.control("clock")["now_shanghai"]).date().isoformat()
         refused = client.json("/datacube/getarticleread", {"begin_date": today, "end_date": today})
         assert refused["errcode"] == 61501
+
+
+def test_legacy_and_new_family_over_http_count_towards_the_quota():
+    from wxpub.sandbox import testing
+
+    from servers import start_sandbox
+
+    with start_sandbox() as sb:
+        from servers import away_from_midnight
+        away_from_midnight(sb)
+        client = testing.SandboxClient(sb)
+        yesterday = (datetime.fromisoformat(sb.control("clock")["now_shanghai"]).date()
+                     - timedelta(days=1)).isoformat()
+        legacy = client.json("/datacube/getuserread", {"begin_date": yesterday, "end_date": yesterday})
+        assert legacy["errcode"] == 47009 and "this api is offline, please use the new api rid: " in legacy["errmsg"]
+        early = client.json("/datacube/getarticleread", {"begin_date": "2025-10-31", "end_date": "2025-10-31"})
+        assert early["errcode"] == 61501 and "begin_date before 2025-11-01" in early["errmsg"]
+        path = "/datacube/getarticleread"
+        for _ in range(2):
+            assert client.json(path, {"begin_date": yesterday, "end_date": yesterday})["is_delay"] in (True, False)
+        quota = client.json("/cgi-bin/openapi/quota/get", {"cgi_path": path})
+        assert quota["quota"] == {"daily_limit": 1000, "used": 3, "remain": 997}
+        sb.control("quota", {"cgi_path": path, "daily_limit": 4})
+        assert "list" in client.json(path, {"begin_date": yesterday, "end_date": yesterday})
+        refused = client.json(path, {"begin_date": yesterday, "end_date": yesterday})
+        assert refused["errcode"] == 45009 and "reach max api daily quota limit" in refused["errmsg"]
+        assert client.json("/cgi-bin/openapi/quota/get", {"cgi_path": path})["quota"]["remain"] == 0

@@ -1,6 +1,6 @@
 """Statistics pulls against a live sandbox: stored figures equal WeChat's answers, re-pulls are
-idempotent, provisional figures are re-pulled, spans are respected, 48001 falls back, and a
-failed pull stores nothing (the next one stores everything)."""
+idempotent, provisional figures are re-pulled, spans are respected, and a failed pull stores
+nothing (the next one stores everything). 48001 / 47009 / quotas: tests/test_stats_quota.py."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def test_stored_figures_equal_the_sandbox_answers(world):
     first, second = _publish_two_chapters(rt, wx, sandbox)
     _final(sandbox, clock, days=4)
     report = pull(rt)
-    assert report.articles >= 3 and not report.legacy
+    assert report.articles >= 3
 
     yesterday = (sandbox_now(sandbox).astimezone(BEIJING).date() - timedelta(days=1))
     published = [sandbox_now(sandbox).astimezone(BEIJING).date() - timedelta(days=d) for d in (4, 3)]
@@ -233,39 +233,17 @@ def test_every_call_respects_its_span_and_ends_before_today(world):
     assert steps[-1][0] == steps[-1][1] and len(steps) >= 76
 
 
-def test_windows_never_reach_today_nor_before_2014_12_01():
+def test_windows_never_reach_today_nor_before_2025_11_01():
     from datetime import datetime, timezone
     from wxpub.stats.dates import FIRST_DAY, chunks, clamp_first, last_pullable_day
 
     # 2026-03-01 23:30 UTC is already 2026-03-02 in Beijing: yesterday is 03-01, not 02-28.
     assert last_pullable_day(datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc)) == date(2026, 3, 1)
-    assert clamp_first(date(2014, 11, 1)) == FIRST_DAY
+    assert clamp_first(date(2014, 11, 1)) == FIRST_DAY == date(2025, 11, 1)
+    assert clamp_first(date(2025, 11, 2)) == date(2025, 11, 2)
     days = [date(2026, 1, 1) + timedelta(days=i) for i in range(65)] + [date(2026, 4, 1)]
     assert chunks(days, 30) == [(date(2026, 1, 1), date(2026, 1, 30)), (date(2026, 1, 31), date(2026, 3, 1)),
                                 (date(2026, 3, 2), date(2026, 3, 6)), (date(2026, 4, 1), date(2026, 4, 1))]
-
-
-def test_falls_back_to_the_old_family_on_48001(world):
-    rt, wx, sandbox, clock = world
-    first, second = _publish_two_chapters(rt, wx, sandbox)
-    _final(sandbox, clock)
-    for name in ("getarticletotaldetail", "getarticleread", "getarticleshare", "getbizsummary"):
-        sandbox.control("errors", {"path": f"/datacube/{name}", "errcode": 48001, "count": 100})
-    report = pull(rt)
-    assert report.legacy == ["文章数据", "账号概况"] and "旧版" in report.summary()
-    sent_on = sandbox_now(sandbox).astimezone(BEIJING).date() - timedelta(days=2)
-    legacy = {r["msgid"]: r for r in wx.datacube.getarticletotal(sent_on, sent_on)["list"]}
-    assert set(legacy) == set(second.msgids())  # the old endpoints list mass sends only
-    with rt.db.session() as s:
-        stored = s.get(StatArticle, second.msgids()[0])
-        last = legacy[second.msgids()[0]]["details"][-1]
-        assert stored.read_user >= last["int_page_read_user"] > 0
-        assert stored.sources["公众号消息"] == last["int_page_from_session_read_user"]
-        assert stored.release_id is not None
-        biz = s.scalars(select(StatBizDaily)).all()
-        assert biz and all(b.detail.get("legacy") for b in biz)
-        assert s.scalar(select(func.count()).select_from(StatPull)
-                        .where(StatPull.errcode == 48001)) >= 2
 
 
 def test_transient_errors_are_retried_and_permanent_ones_stop_the_pull(world):
@@ -328,6 +306,9 @@ def test_a_pull_whose_last_call_fails_stores_nothing_and_the_next_stores_everyth
     with rt.db.session() as s:
         notice = queries.freshness(s)["last_error"]  # what the dashboard's "最近一次拉取失败" shows
         assert (notice["endpoint"], notice["errcode"]) == ("getbizsummary", errcode)
+        # WeChat's request id of the failed call is kept, and the failure is explained for staff.
+        assert notice["rid"] and notice["rid"] in caught.value.message
+        assert notice["explanation"]
 
     report = pull(rt)
     assert report.articles == 3 and report.linked == 3 and report.retries == 0

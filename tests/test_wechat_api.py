@@ -139,7 +139,7 @@ def sandbox_today(sandbox) -> date:
     return datetime.fromisoformat(sandbox.control("clock")["now_shanghai"]).date()
 
 
-def test_datacube_new_and_old_families(wx, cover, sandbox):
+def test_datacube_new_family_answers_and_the_offline_legacy_family_is_not_offered(wx, cover, sandbox):
     media_id = wx.draft.add([article(cover)])["media_id"]
     sent = wx.mass.sendall(media_id, clientmsgid="stats-1")
     finish_jobs(sandbox)
@@ -153,9 +153,9 @@ def test_datacube_new_and_old_families(wx, cover, sandbox):
     for name in ("getarticleread", "getarticleshare", "getbizsummary"):
         answer = getattr(wx.datacube, name)(yesterday, yesterday)
         assert isinstance(answer["list"], list) and isinstance(answer["is_delay"], bool), name
+    # The legacy 图文分析 endpoints answer 47009 since 2026 (§0a.1): the adapter no longer offers them.
     for name in ("getarticlesummary", "getarticletotal", "getuserread", "getusershare"):
-        answer = getattr(wx.datacube, name)(published_on, published_on)
-        assert isinstance(answer["list"], list) and "is_delay" not in answer, name
+        assert not hasattr(wx.datacube, name), name
     assert [c["path"] for c in sandbox.control("calls")].count("/datacube/getbizsummary") == 1
 
 
@@ -165,7 +165,7 @@ def test_datacube_date_range_errors_are_permanent(wx, sandbox):
         wx.datacube.getarticleread(today, today)
     assert caught.value.errcode == 61501 and "日期范围" in caught.value.explanation
     with pytest.raises(ValueError):
-        wx.datacube.getuserread("2026/03/01", "2026-03-01")
+        wx.datacube.getbizsummary("2026/03/01", "2026-03-01")
 
 
 def test_draft_images_served_from_uploadimg_urls(wx, sandbox):

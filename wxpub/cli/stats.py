@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 
 import click
@@ -49,18 +50,48 @@ class _Bar:
 
 @stats.command("pull")
 @click.option("--since", callback=_parse_since, metavar="YYYY-MM-DD",
-              help="从这一天起补拉历史数据（默认最近 30 天）")
-def pull_command(since: date | None) -> None:
-    """拉取微信统计数据（昨天及以前；08:00 后才有前一天的数据）。"""
-    from wxpub.stats.ingest import pull
+              help="从这一天起补拉历史数据（默认最近 30 天；微信只保存 2025-11-01 以后的数据）")
+@click.option("--dry-run", is_flag=True,
+              help="只列出要调用的统计接口次数和今日额度，不调用统计接口；补拉超出额度时退出码为 1")
+def pull_command(since: date | None, dry_run: bool) -> None:
+    """拉取微信统计数据（昨天及以前；08:00 后才有前一天的数据）。
 
+    补拉（--since）前先读取每个统计接口今天的调用额度，最多用掉当日额度的
+    WXPUB_STATS_QUOTA_SHARE（默认 0.5）；超出时不调用任何统计接口，退出码为 1。
+    """
+    from wxpub.stats.ingest import QuotaRefused, pull
+
+    rt = get_runtime()
+    if dry_run:
+        _dry_run(rt, since)
+        return
     bar = _Bar() if since is not None else None
     try:
-        report = pull(get_runtime(), since=since, progress=bar)
+        report = pull(rt, since=since, progress=bar, announce=click.echo)
+    except QuotaRefused as refused:
+        click.echo(refused.message, err=True)
+        sys.exit(1)
     finally:
         if bar:
             bar.close()
     click.echo(report.summary())
+
+
+def _dry_run(rt, since: date | None) -> None:
+    """Plan and quota only: no datacube call; exit 1 when the back-fill would be refused."""
+    from wxpub.stats import budget
+
+    plan = budget.plan_pull(rt, since)
+    if not plan.total:
+        click.echo(plan.describe() if plan.first_day else "没有需要拉取的统计数据。")
+        return
+    verdict = plan.check(budget.read_quotas(rt.wechat, plan), rt.settings.stats_quota_share)
+    click.echo(verdict.announcement())
+    if since is not None and not verdict.allowed:
+        click.echo(verdict.refusal(), err=True)
+        sys.exit(1)
+    what = "补拉在今日额度之内" if since is not None else "每日拉取不受补拉比例限制"
+    click.echo(f"（试运行：{what}，没有调用统计接口，也没有保存数据。）")
 
 
 @stats.command("show")

@@ -43,6 +43,9 @@ failing at publish time.
 | WXPUB_PROOFREAD_ROUNDS   | 3 (校对 rounds recorded by different people before the last stage; 0–9) |
 | WXPUB_SILENCE_WARN_DAYS  | 10 (days without a publication before a warning; inspections: no update for 2 weeks fails) |
 | WXPUB_SILENCE_ALARM_DAYS | 14 (days without a publication before the alarm; some localities require 10) |
+| WXPUB_STATS_QUOTA_SHARE  | 0.5 (largest share of an endpoint's daily quota a statistics back-fill may use) |
+| WXPUB_COMMENT_ANSWER_HOURS | 24 (hours a reader's comment may wait for a reply before an alert) |
+| WXPUB_COMMENT_PULL_MINUTES | 30 (minutes between two pulls of readers' comments) |
 
 Any other ``WXPUB_*`` variable stops start-up too (``ConfigError`` suggesting the nearest known name),
 so a misspelt variable is not silently ignored; the few ``WXPUB_*`` variables that are read elsewhere
@@ -52,7 +55,6 @@ and are not settings are listed in ``NOT_SETTINGS``.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import logging
 import os
 import re
@@ -64,19 +66,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from wxpub.core.errors import WxpubError
+from wxpub.infra.config_checks import (ALERT_URLS, DEV_AES_KEY, DEV_APPID, DEV_APPSECRET, DEV_SECRET_KEY,  # noqa: F401
+                                       DEV_TOKEN, ConfigError, _check_http_url, _is_loopback_host,
+                                       validate_alert_channels, validate_production)
 from wxpub.core.review_policy import DEFAULT_ROUNDS, DEFAULT_STAGES, Policy, PolicyError, parse_policy
 
 log = logging.getLogger("wxpub.config")
-
-# Development defaults: the same credentials as the sandbox's defaults (``SandboxConfig``), so
-# `make demo` works with no environment. They are spelt out here so that production configuration
-# does not import the sandbox; tests/test_config.py checks that the two stay equal.
-DEV_APPID = "wxsandbox000000001"
-DEV_APPSECRET = "sandboxsecret00000000000000000001"
-DEV_TOKEN = "sandboxtoken"
-DEV_AES_KEY = "SandboxEncodingAESKey0000000000000000000000"
-DEV_SECRET_KEY = "wxpub-development-only-secret-key"
 
 # ``WXPUB_*`` variables that are not settings: read elsewhere, accepted here without a word.
 NOT_SETTINGS = frozenset({
@@ -84,8 +79,12 @@ NOT_SETTINGS = frozenset({
     "WXPUB_CRASH_AT",           # fault injection point (wxpub/publishing/leases.py)
 })
 
-# The robot webhooks (企业微信, 钉钉, 飞书); their URLs carry access keys.
-ALERT_URLS = ("alert_wecom_url", "alert_dingtalk_url", "alert_feishu_url")
+# Numeric settings with a range: name -> (lowest, highest, the rule in words).
+RANGES = {
+    "stats_quota_share": (0.01, 1.0, "应为 0.01–1 之间的小数（统计补拉最多用掉当天接口额度的比例）"),
+    "comment_answer_hours": (1.0, 720.0, "应为 1–720 小时（留言多久没有回复就提醒）"),
+    "comment_pull_minutes": (5.0, 1440.0, "应为 5–1440 分钟（多久拉取一次留言）"),
+}
 
 # Real AppIDs are "wx" + 16 characters and AppSecrets 32; the sandbox (training accounts) accepts
 # looser values, so the strict forms are enforced in production only.
@@ -93,16 +92,6 @@ _APPID_RE = re.compile(r"^wx[0-9a-zA-Z]{16}$")
 _SANDBOX_APPID_RE = re.compile(r"^wx[0-9a-zA-Z]{6,30}$")
 _AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9]{3,32}$")
-
-
-class ConfigError(WxpubError):
-    """A setting is missing, malformed or unknown; ``variable`` names it (``WXPUB_…``)."""
-
-    code = "config"
-
-    def __init__(self, variable: str, message: str):
-        super().__init__(f"配置错误：{variable} {message}")
-        self.variable = variable
 
 
 @dataclass(frozen=True)
@@ -147,6 +136,9 @@ class Settings:
     proofread_rounds: int = DEFAULT_ROUNDS
     silence_warn_days: int = 10
     silence_alarm_days: int = 14
+    stats_quota_share: float = 0.5
+    comment_answer_hours: float = 24.0
+    comment_pull_minutes: float = 30.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -196,7 +188,7 @@ class Settings:
             if name in values:
                 kwargs[name] = str(values[name]).strip()
         for name in ("wechat_timeout", "late_tolerance", "confirm_wait", "prepare_ahead", "confirm_poll",
-                     "submit_settle", "lease_seconds", "session_hours"):
+                     "submit_settle", "lease_seconds", "session_hours", *RANGES):
             if name in values:
                 kwargs[name] = _positive_float(f"WXPUB_{name.upper()}", values[name])
         if "clock_offset" in values:
@@ -277,6 +269,9 @@ class Settings:
             raise ConfigError("WXPUB_LEXICON_FILE", f"找不到词库文件：{self.lexicon_file}")
         if self.max_request_bytes < 64 * 1024:
             raise ConfigError("WXPUB_MAX_REQUEST_BYTES", "太小：至少 65536 字节（64 KB）")
+        for name, (low, high, rule) in RANGES.items():
+            if not low <= getattr(self, name) <= high:
+                raise ConfigError(f"WXPUB_{name.upper()}", f"{rule}，而不是 {getattr(self, name)!r}")
         if not 1 <= self.silence_warn_days <= 60:
             raise ConfigError("WXPUB_SILENCE_WARN_DAYS", "应为 1–60 天")
         if not self.silence_warn_days < self.silence_alarm_days <= 60:
@@ -291,48 +286,10 @@ class Settings:
             self._validate_production()
 
     def _validate_alert_channels(self) -> None:
-        """The webhook, robot and public URLs are http(s) (https in production: the URLs carry access
-        keys); a signing secret needs its robot's URL."""
-        for name in ("alert_webhook_url", *ALERT_URLS, "public_url"):
-            value = getattr(self, name)
-            if not value:
-                continue
-            variable = f"WXPUB_{name.upper()}"
-            _check_http_url(variable, value, show=name == "public_url")
-            if self.is_production and urlparse(value).scheme != "https":
-                raise ConfigError(variable, "在生产环境中必须是 https:// 地址（否则其中的密钥会以明文发送）")
-        for robot in ("dingtalk", "feishu"):
-            secret = getattr(self, f"alert_{robot}_secret")
-            if secret and not getattr(self, f"alert_{robot}_url"):
-                raise ConfigError(f"WXPUB_ALERT_{robot.upper()}_SECRET",
-                                  f"设置了签名密钥，但没有设置 WXPUB_ALERT_{robot.upper()}_URL")
-            if secret and any(ch.isspace() for ch in secret):
-                raise ConfigError(f"WXPUB_ALERT_{robot.upper()}_SECRET", "格式不对：含空白字符")
+        validate_alert_channels(self)
 
     def _validate_production(self) -> None:
-        """Refuse the development defaults, a WeChat API URL that would send the AppSecret in clear
-        or to this machine, and SQLite unless explicitly allowed (production only)."""
-        dev_values = (("WXPUB_SECRET_KEY", self.secret_key, DEV_SECRET_KEY, "开发用密钥"),
-                      ("WXPUB_APPID", self.appid, DEV_APPID, "沙箱的 AppID"),
-                      ("WXPUB_APPSECRET", self.appsecret, DEV_APPSECRET, "沙箱的 AppSecret"),
-                      ("WXPUB_TOKEN", self.token, DEV_TOKEN, "沙箱的 Token"),
-                      ("WXPUB_ENCODING_AES_KEY", self.encoding_aes_key, DEV_AES_KEY, "沙箱的 EncodingAESKey"))
-        for variable, value, dev_value, what in dev_values:
-            if value == dev_value:
-                raise ConfigError(variable, f"仍是{what}（公开的开发默认值），生产环境中必须换成自己的值")
-        api = urlparse(self.wechat_api_url)
-        if api.scheme != "https":
-            raise ConfigError("WXPUB_WECHAT_API_URL", "在生产环境中必须是 https:// 地址（否则 AppSecret 会以明文发送）："
-                              f"{self.wechat_api_url!r}")
-        if _is_loopback_host(api.hostname or ""):
-            raise ConfigError("WXPUB_WECHAT_API_URL", "在生产环境中不能指向本机（127.0.0.1、localhost、::1，"
-                              f"例如微信沙箱）：{self.wechat_api_url!r}")
-        if make_url(self.database_url).get_backend_name() == "sqlite":
-            if not self.allow_sqlite:
-                raise ConfigError("WXPUB_DATABASE_URL", "在生产环境中不能使用 SQLite，请使用 PostgreSQL"
-                                  "（postgresql+psycopg://…）；确需使用 SQLite 时请同时设置 WXPUB_ALLOW_SQLITE=1")
-            log.warning("生产环境正在使用 SQLite 数据库（WXPUB_ALLOW_SQLITE=1）：不适合多个进程同时写入，"
-                        "请尽快换成 PostgreSQL")
+        validate_production(self)
 
 
 def known_variables() -> frozenset[str]:
@@ -370,24 +327,3 @@ def _flag(variable: str, raw) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise ConfigError(variable, f"应为 1 或 0，而不是 {raw!r}")
-
-
-def _is_loopback_host(host: str) -> bool:
-    """``localhost`` (and ``*.localhost``), 127.0.0.0/8, ``::1`` and the unspecified addresses."""
-    host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    address = mapped or address
-    return address.is_loopback or address.is_unspecified
-
-
-def _check_http_url(variable: str, url: str, show: bool = True) -> None:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        # ``show=False`` for URLs that carry an access key: the message must not repeat it.
-        raise ConfigError(variable, f"不是有效的 http(s) 地址：{url!r}" if show else "不是有效的 http(s) 地址")

@@ -1,6 +1,8 @@
 """SQLAlchemy 2.0 typed models, one module per area; import them from here."""
 
 from wxpub.models.base import Base, UTCDateTime, utcnow
+from wxpub.models.comments import (ACTION_KINDS, COMMENT_POLICIES, CommentAction, CommentArticle,
+                                   ReaderComment)
 from wxpub.models.library import (Case, CaseVersion, Chapter, ImportBatch, ImportBatchFile, MediaFile,
                                   Series)
 from wxpub.models.people import (ROLES, Alert, AuditEntry, AuditHead, LoginThrottle, Notice, OutboxMessage,
@@ -14,6 +16,7 @@ from wxpub.models.stats import StatArticle, StatArticleDaily, StatBizDaily, Stat
 
 __all__ = [
     "Base", "UTCDateTime", "utcnow",
+    "CommentArticle", "ReaderComment", "CommentAction", "COMMENT_POLICIES", "ACTION_KINDS",
     "Series", "Chapter", "Case", "CaseVersion", "MediaFile", "ImportBatch", "ImportBatchFile",
     "Account", "Message", "MessageVersion", "Article", "Release", "PublishAttempt",
     "ReleaseTransition",

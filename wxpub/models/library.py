@@ -21,6 +21,8 @@ class Series(Base):
     intro: Mapped[list] = mapped_column(default=list)
     # Open series take imports; a closed one (a finished year) is kept but not offered any more.
     is_open: Mapped[bool] = mapped_column(default=True)
+    # Who may comment on its articles (留言): everyone | followers | closed (models.comments.COMMENT_POLICIES).
+    comment_policy: Mapped[str] = mapped_column(String(20), default="everyone")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     chapters: Mapped[list["Chapter"]] = relationship(back_populates="series",
                                                      order_by="Chapter.position")

@@ -115,6 +115,8 @@ class Alert(Base):
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
     resolved_by: Mapped[str | None] = mapped_column(String(100))
+    # WeChat's request id of the failed call behind the alert (its support asks for it; kept 7 days).
+    rid: Mapped[str | None] = mapped_column(String(64))
 
 
 class OutboxMessage(Base):

@@ -74,4 +74,5 @@ class StatPull(Base):
     rows: Mapped[int] = mapped_column(default=0)
     is_delay: Mapped[bool] = mapped_column(default=False)
     errcode: Mapped[int | None]
+    rid: Mapped[str | None] = mapped_column(String(64))  # WeChat's request id of a failed call
     pulled_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,7 +5,8 @@
 periodic job of the scheduler) claims committed rows, closes its transaction, makes the HTTP calls
 with no lease or transaction held, then records each result. Delivery is at least once: a
 deliverer killed between the call and the record sends that row again after its claim expires.
-Rows of kind ``phone_preview`` are handed to ``wxpub.editorial.phone_preview.deliver_claimed``;
+Rows of kind ``phone_preview`` are handed to ``wxpub.editorial.phone_preview.deliver_claimed``, rows
+of kind ``comment_action`` to ``wxpub.comments.actions.deliver_claimed``;
 alert rows (kind ``webhook`` or ``robot``) name their channel as target and ``wxpub.notify.robots``
 resolves its address and secret from the settings at delivery time, so no key is ever stored here.
 """
@@ -46,6 +47,10 @@ def deliver_due(rt, *, worker: str, limit: int = BATCH, http: requests.Session |
         if kind == "phone_preview":  # a WeChat call that records its own outcome
             from wxpub.editorial import phone_preview
             delivered += phone_preview.deliver_claimed(rt, row_id, worker)
+            continue
+        if kind == "comment_action":  # a change to readers' comments (留言), recorded by its own module
+            from wxpub.comments import actions
+            delivered += actions.deliver_claimed(rt, row_id, worker)
             continue
         error = _send(kind, target, payload, http, rt.settings)  # no transaction is open here
         delivered += _record(rt, row_id, worker, error)

@@ -6,6 +6,10 @@ Nothing in the sandbox's account ages, so tests and training push them by hand:
 
 ``POST /sandbox/account-events {"event": "verify_expired" | "annual_renew", "expired_time": N}``
 
+Once a pushed ``verify_expired``'s ``expired_time`` has passed (sandbox time) the account is
+unverified: ``freepublish/submit``, ``message/mass/sendall`` and every ``comment/*`` answer 48001
+until ``{"event": "renewed"}`` (no push; answers ``{"verified": true}``) marks it verified again.
+
 ``expired_time`` defaults to the sandbox's now (verify_expired) or 30 days on (annual_renew). The
 event goes out like the job-finished events (safe mode, same delivery and record in
 ``/sandbox/events``); the answer is that record.
@@ -13,7 +17,7 @@ event goes out like the job-finished events (safe mode, same delivery and record
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, Response, request
 
@@ -52,10 +56,14 @@ def push_account_event() -> Response:
     if not isinstance(body, dict):
         return make_json({"error": "bad_request", "message": "请求体须为 JSON 对象"}, status=400)
     kind = body.get("event")
-    if kind not in KINDS:
-        return make_json({"error": "bad_request",
-                          "message": f"event 只能是 verify_expired 或 annual_renew，收到 {kind!r}"}, status=400)
     st = state()
+    if kind == "renewed":
+        with st.lock:
+            st.verify_expired_at = None
+        return make_json({"verified": True})
+    if kind not in KINDS:
+        return make_json({"error": "bad_request", "message":
+                          f"event 只能是 verify_expired、annual_renew 或 renewed，收到 {kind!r}"}, status=400)
     now = st.now()
     default = now if kind == "verify_expired" else now + RENEW_NOTICE
     expired = body.get("expired_time", int(default.timestamp()))
@@ -63,6 +71,8 @@ def push_account_event() -> Response:
         return make_json({"error": "bad_request",
                           "message": f"expired_time 须为正整数（Unix 秒），收到 {expired!r}"}, status=400)
     with st.lock:
+        if kind == "verify_expired":
+            st.verify_expired_at = datetime.fromtimestamp(expired, timezone.utc)
         push = _Push(job_id=f"{kind}-{st.next_number()}", finished_at=now)
         record = events.record_and_send(st, kind, push, account_event_xml(st.gh_id(), kind, now, expired))
         answer = {k: v for k, v in record.items() if k != "attempts"}

@@ -7,8 +7,8 @@ from flask import Flask
 from werkzeug.http import http_date
 from werkzeug.serving import WSGIRequestHandler, BaseWSGIServer, make_server
 
-from wxpub.sandbox import (account_events, control, draft, freepublish, gateway, mass, material, preview,
-                           tokens)
+from wxpub.sandbox import (account_events, comments, control, draft, freepublish, gateway, mass, material,
+                           openapi, preview, tokens)
 from wxpub.sandbox.config import PRODUCTION_REFUSAL, SandboxConfig, SandboxConfigError, in_production
 from wxpub.sandbox.faults import FaultMiddleware
 from wxpub.sandbox.jobs import Worker
@@ -29,8 +29,11 @@ def create_sandbox_app(config: SandboxConfig | None = None) -> Flask:
     app = Flask("wxpub.sandbox")
     state = SandboxState(config)
     app.extensions[STATE_KEY] = state
-    for module in (tokens, material, draft, freepublish, mass, preview, gateway, control, account_events):
+    for module in (tokens, material, draft, freepublish, mass, preview, gateway, control, account_events,
+                   comments, openapi):
         app.register_blueprint(module.bp)
+    app.register_blueprint(comments.control_bp)
+    app.register_blueprint(openapi.control_bp)
 
     @app.errorhandler(404)
     def _unknown(_exc):  # unknown endpoints are a sandbox limitation, say so plainly

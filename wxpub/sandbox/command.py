@@ -1,6 +1,8 @@
 """`wxpub sandbox` / `python -m wxpub.sandbox`: run the WeChat API emulator until Ctrl-C."""
 from __future__ import annotations
 
+import re
+
 import click
 
 from wxpub.sandbox.config import (ACCOUNT_TYPES, PRODUCTION_REFUSAL, SandboxConfig, SandboxConfigError,
@@ -35,12 +37,19 @@ def _default(name: str):
               show_default=True, help="“慢响应”故障的停顿秒数")
 @click.option("--allow-callback-host", "callback_hosts", multiple=True, metavar="HOST",
               help="除本机外允许接收事件推送的主机（可重复；链路本地/元数据地址始终拒绝）")
+@click.option("--comments-per-article", "comments_per_article", default=None, metavar="N",
+              help="每篇开放留言的文章生成的读者留言数（不填则 2–6 条，0 表示不生成）")
 def sandbox(**options) -> None:
     """Validate the options, print every effective setting and serve until interrupted."""
     from wxpub.sandbox.app import make_sandbox_server
 
     if in_production():
         raise click.ClickException(PRODUCTION_REFUSAL)
+    per_article = options.get("comments_per_article")
+    if per_article is not None:
+        text = str(per_article).strip()
+        # Parsed here, not by click, so a bad value gets the same Chinese message as in code.
+        options["comments_per_article"] = int(text) if re.fullmatch(r"-?\d+", text) else text
     try:
         config = SandboxConfig(**options)
     except SandboxConfigError as exc:
@@ -65,6 +74,8 @@ def sandbox(**options) -> None:
         ("随机种子", str(config.seed)),
         ("慢响应停顿", f"{config.slow_seconds:g} 秒"),
         ("标题字数上限", str(config.title_limit)),
+        ("每篇读者留言", "2–6 条（随种子）" if config.comments_per_article is None
+         else f"{config.comments_per_article} 条"),
     ]
     click.echo("微信接口沙箱已启动：")
     for label, value in lines:

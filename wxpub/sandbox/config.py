@@ -120,6 +120,7 @@ class SandboxConfig:
     callback_hosts: tuple[str, ...] = ()
     followers: tuple[str, ...] = DEFAULT_FOLLOWERS  # 微信号 of subscribed followers (code only)
     preview_limit: int = 100  # previews by 微信号 per Beijing day (code only)
+    comments_per_article: int | None = None  # synthetic comments per article (None = seeded 2–6)
 
     def __post_init__(self) -> None:
         self.callback_hosts = tuple(self.callback_hosts or ())
@@ -171,6 +172,10 @@ class SandboxConfig:
         if not isinstance(self.preview_limit, int) or isinstance(self.preview_limit, bool) \
                 or self.preview_limit < 0:
             raise SandboxConfigError(f"preview_limit 无效：{self.preview_limit!r}，须为不小于 0 的整数")
+        n = self.comments_per_article
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+            raise SandboxConfigError(f"--comments-per-article 无效：{n!r}，须为不小于 0 的整数"
+                                     "（0 表示不生成读者留言；不填则每篇 2–6 条）")
 
     @property
     def allowed_callback_hosts(self) -> tuple[str, ...]:

@@ -50,6 +50,8 @@ def news_items(job: Job, with_content: bool = True) -> list[dict]:
 @wechat_endpoint(bp, "/cgi-bin/freepublish/submit")
 def submit(state: SandboxState) -> dict:
     """Accept a draft for publishing; errcode 0 only means "accepted"."""
+    if not state.verified():  # a lapsed verification withdraws the permission (§0a.3)
+        raise WeChatError(48001, "api unauthorized hint: [account verification expired]")
     draft = find_draft(state, json_body().get("media_id"))
     with state.lock:
         if state.drafts.get(draft.media_id) is not draft:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from wxpub.sandbox import events
+from wxpub.sandbox import comment_store, events
 from wxpub.sandbox.state import Job, PublishedArticle, SandboxState
 
 ARTICLE_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
@@ -25,6 +25,7 @@ def _publish_articles(state: SandboxState, job: Job, notified: bool) -> None:
         state.published.append(PublishedArticle(
             msg_data_id=job.msg_data_id, idx=idx, title=article["title"], url=url,
             published_at=job.due_at, notified=notified))
+        comment_store.register(state, job.msg_data_id, idx - 1, article, job.due_at)
 
 
 def _finish(state: SandboxState, job: Job) -> None:

@@ -65,6 +65,8 @@ def media_id_of(body: dict) -> object:
 @wechat_endpoint(bp, "/cgi-bin/message/mass/sendall")
 def sendall(state: SandboxState) -> dict:
     """Send a draft to all followers or to one tag."""
+    if not state.verified():  # a lapsed verification withdraws the permission (§0a.3)
+        raise WeChatError(48001, "api unauthorized hint: [account verification expired]")
     body = json_body()
     clientmsgid = body.get("clientmsgid") or ""
     if not isinstance(clientmsgid, str):

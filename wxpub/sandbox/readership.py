@@ -15,7 +15,7 @@ How the figures are made (details in ``wxpub/sandbox/STATISTICS.md``):
 * Mass-sent (notified) articles are read mostly through 公众号消息; freepublish ones through
   聊天会话 / 朋友圈 / 搜一搜. The source mix drifts from an "early" to a "late" mix over days.
 * Only the per-source and per-scene figures are drawn; every total is their sum. That keeps
-  全部 == sum of sources, users <= counts, and cumulative == sum of daily true by construction,
+  全部 == sum of sources and cumulative == sum of daily true by construction,
   also after provisional scaling (``DayFigures.scaled``).
 
 Availability (``day_fraction``): a day exists once it is over; yesterday's figures appear at
@@ -36,11 +36,7 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 ALL_SOURCES = "全部"
 # Order is the order of DayFigures.read_users and of every read_user_source list.
 SOURCES = ("公众号消息", "聊天会话", "朋友圈", "公众号主页", "推荐", "搜一搜", "其他")
-# Legacy user_source code of each source (reference §6.2); 99999999 is the total.
-OLD_SOURCE_CODES = {"公众号消息": 0, "聊天会话": 1, "朋友圈": 2, "公众号主页": 4,
-                    "其他": 5, "推荐": 6, "搜一搜": 7}
-OLD_ALL_CODE = 99999999
-# Share scenes of the legacy getusershare: 1 friend forward, 2 Moments, 255 other.
+# Share scenes (getarticleshare's sources): 1 friend forward (聊天会话), 2 Moments, 255 other.
 SHARE_SCENES = (1, 2, 255)
 
 HORIZON_DAYS = 60          # day offsets 0..HORIZON_DAYS-1 carry reads; later days are all zero
@@ -83,13 +79,8 @@ class DayFigures:
 
     day: date
     read_users: tuple[int, ...]   # per SOURCES
-    read_counts: tuple[int, ...]  # per SOURCES, each >= the matching read_users
     share_users: tuple[int, ...]  # per SHARE_SCENES
-    share_counts: tuple[int, ...]  # per SHARE_SCENES
-    ori_users: int = 0            # 原文页 (阅读原文) readers
-    ori_count: int = 0
     fav_users: int = 0            # collection (收藏)
-    fav_count: int = 0
     zaikan_users: int = 0         # 在看 / 爱心赞
     like_users: int = 0           # 拇指赞
     comment_count: int = 0
@@ -103,19 +94,9 @@ class DayFigures:
         return sum(self.read_users)
 
     @property
-    def read_count(self) -> int:
-        """全部 reads: the sum over sources."""
-        return sum(self.read_counts)
-
-    @property
     def share_user(self) -> int:
         """Sharers: the sum over share scenes."""
         return sum(self.share_users)
-
-    @property
-    def share_count(self) -> int:
-        """Shares: the sum over share scenes."""
-        return sum(self.share_counts)
 
     def source_users(self) -> dict[str, int]:
         """Readers per source name, 全部 first."""
@@ -124,7 +105,7 @@ class DayFigures:
     def scaled(self, fraction: float) -> "DayFigures":
         """The figures as counted so far when only ``fraction`` of them has been processed.
 
-        Every component is floored, so invariants (sums, users <= counts) still hold and the
+        Every component is floored, so the invariants (sums) still hold and the
         result grows monotonically with ``fraction`` up to the final figures at 1.0.
         """
         if fraction >= 1.0:
@@ -136,11 +117,8 @@ class DayFigures:
         return replace(
             self,
             read_users=tuple(cut(v) for v in self.read_users),
-            read_counts=tuple(cut(v) for v in self.read_counts),
             share_users=tuple(cut(v) for v in self.share_users),
-            share_counts=tuple(cut(v) for v in self.share_counts),
-            ori_users=cut(self.ori_users), ori_count=cut(self.ori_count),
-            fav_users=cut(self.fav_users), fav_count=cut(self.fav_count),
+            fav_users=cut(self.fav_users),
             zaikan_users=cut(self.zaikan_users), like_users=cut(self.like_users),
             comment_count=cut(self.comment_count), subscribe_users=cut(self.subscribe_users),
         )
@@ -169,10 +147,8 @@ def combine(figures: Iterable[DayFigures], day: date) -> DayFigures:
 
     return DayFigures(
         day=day,
-        read_users=vector("read_users", n_src), read_counts=vector("read_counts", n_src),
-        share_users=vector("share_users", n_scene), share_counts=vector("share_counts", n_scene),
-        ori_users=total("ori_users"), ori_count=total("ori_count"),
-        fav_users=total("fav_users"), fav_count=total("fav_count"),
+        read_users=vector("read_users", n_src), share_users=vector("share_users", n_scene),
+        fav_users=total("fav_users"),
         zaikan_users=total("zaikan_users"), like_users=total("like_users"),
         comment_count=total("comment_count"), subscribe_users=total("subscribe_users"),
         finish_rate=weighted("finish_rate"), avg_activetime=weighted("avg_activetime"),
@@ -208,10 +184,8 @@ class _Profile:
     tail_share: float
     early_mix: tuple[float, ...]
     late_mix: tuple[float, ...]
-    reread: float
     share_rate: float
     share_mix: tuple[float, ...]
-    ori_rate: float
     fav_rate: float
     zaikan_rate: float
     like_rate: float
@@ -243,10 +217,9 @@ def _profile(article: ArticleLike, seed: int) -> _Profile:
         lifetime_readers=base * position * virality,
         tau_fast=tau_fast, tau_slow=rng.uniform(120.0, 360.0), tail_share=rng.uniform(0.08, 0.2),
         early_mix=_jitter(rng, early), late_mix=_jitter(rng, late),
-        reread=rng.uniform(0.08, 0.25),
         share_rate=rng.uniform(0.01, 0.03) if notified else rng.uniform(0.02, 0.05),
         share_mix=_jitter(rng, _SHARE_MIX),
-        ori_rate=rng.uniform(0.002, 0.01), fav_rate=rng.uniform(0.003, 0.01),
+        fav_rate=rng.uniform(0.003, 0.01),
         zaikan_rate=rng.uniform(0.005, 0.02), like_rate=rng.uniform(0.01, 0.03),
         comment_rate=rng.uniform(0.0, 0.004),
         subscribe_rate=rng.uniform(0.75, 0.92) if notified else rng.uniform(0.3, 0.55),
@@ -299,8 +272,7 @@ def figures_for_day(article: ArticleLike, seed: int, day: date) -> DayFigures:
     offset = (day - first).days
     zeros = (0,) * len(SOURCES)
     if offset < 0 or offset >= HORIZON_DAYS:
-        return DayFigures(day=day, read_users=zeros, read_counts=zeros,
-                          share_users=(0,) * len(SHARE_SCENES), share_counts=(0,) * len(SHARE_SCENES))
+        return DayFigures(day=day, read_users=zeros, share_users=(0,) * len(SHARE_SCENES))
     profile = _profile(article, seed)
     rng = _rng(seed, article.msg_data_id, article.idx, "day", offset)
     day_start = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
@@ -312,19 +284,13 @@ def figures_for_day(article: ArticleLike, seed: int, day: date) -> DayFigures:
            for e, l in zip(profile.early_mix, profile.late_mix)]
     # Draw the day's total first and split it, so a quiet tail day still shows a few readers.
     users = tuple(apportion(_draw(rng, expected), mix))
-    counts = tuple(u + _draw(rng, u * profile.reread, 0.3) for u in users)
     readers = sum(users)
 
     share_expected = readers * profile.share_rate
     share_users = tuple(_draw(rng, share_expected * w, 0.3) for w in profile.share_mix)
-    share_counts = tuple(u + _draw(rng, u * 0.25, 0.5) for u in share_users)
-    ori_users = _draw(rng, readers * profile.ori_rate, 0.3)
-    fav_users = _draw(rng, readers * profile.fav_rate, 0.3)
     return DayFigures(
-        day=day, read_users=users, read_counts=counts,
-        share_users=share_users, share_counts=share_counts,
-        ori_users=ori_users, ori_count=ori_users + _draw(rng, ori_users * 0.1, 0.5),
-        fav_users=fav_users, fav_count=fav_users + _draw(rng, fav_users * 0.05, 0.5),
+        day=day, read_users=users, share_users=share_users,
+        fav_users=_draw(rng, readers * profile.fav_rate, 0.3),
         zaikan_users=_draw(rng, readers * profile.zaikan_rate, 0.3),
         like_users=_draw(rng, readers * profile.like_rate, 0.3),
         comment_count=_draw(rng, readers * profile.comment_rate, 0.5),

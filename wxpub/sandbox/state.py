@@ -138,6 +138,12 @@ class SandboxState:
             for name in self.config.followers:
                 self.add_follower(name)
             self.previews: list[dict] = []  # message/mass/preview deliveries, oldest first
+            self.comments: dict[tuple[str, int], Any] = {}  # (msg_data_id, 0-based index) -> comment_store
+            self.verify_expired_at: datetime | None = None  # verify_expired pushed; None = verified
+            self.quota_limits: dict[str, int] = {}  # cgi_path -> enforced daily limit (/sandbox/quota)
+            self.quota_used: dict[tuple[str, str], int] = {}  # (Beijing date, cgi_path) -> calls
+            self.rids: dict[str, dict] = {}  # rid -> the request and answer it was sent with
+            self.foreign_rids: set[str] = set()  # rids that "belong to another account" (76002)
             self._counter = 1000 + self.rng.randrange(1000)
             self.changed.notify_all()
 
@@ -159,6 +165,11 @@ class SandboxState:
     def local_now(self) -> datetime:
         """Sandbox time in Asia/Shanghai (quota days and months follow Beijing time)."""
         return self.now().astimezone(SHANGHAI)
+
+    def verified(self) -> bool:
+        """False once a pushed verify_expired event's ExpiredTime has passed (until renewed)."""
+        with self.lock:
+            return self.verify_expired_at is None or self.now() < self.verify_expired_at
 
     # ----- identifiers -----
     def next_number(self) -> int:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from functools import wraps
 from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, request
 
-from wxpub.sandbox import faults
+from wxpub.sandbox import faults, usage
 from wxpub.sandbox.state import SandboxState, Token
 
 ERRMSG = {
@@ -61,12 +62,25 @@ ERRMSG = {
     45067: "clientmsgid size out of limit",
     45110: "author size out of limit",
     47001: "data format error",
+    47009: "this api is offline, please use the new api",
     48001: "api unauthorized",
     48004: "api forbidden for irregularities",
     50002: "user limited",
     53402: "cover crop failed",
     53503: "draft has not passed publish check",
     53600: "Article ID is invalid",
+    61501: "date range error",
+    76001: "rid not found",
+    76002: "rid belongs to another account",
+    76003: "rid expired",
+    76021: "cgi_path not found, please check",
+    88000: "without comment privilege",
+    88001: "msg_data_id is invalid",
+    88002: "the article is limit for safety",
+    88005: "already reply",
+    88007: "reply content beyond max len or content len is zero",
+    88008: "comment is not exists",
+    88010: "count range error",
 }
 
 
@@ -148,6 +162,7 @@ def _run_call(fn: Callable, methods: tuple[str, ...], auth: bool, kwargs: dict) 
         return Response('{"errcode":-1,"errmsg":"browser requests are not accepted by the sandbox"}',
                         status=403, content_type="application/json")
     st = state()
+    started, invoked = time.monotonic(), int(st.now().timestamp())
     entry = {"time": st.now().isoformat(), "method": request.method, "path": request.path,
              "query": {k: v for k, v in request.args.items() if k != "access_token"},
              "errcode": 0, "http_status": 200, "fault": None}
@@ -164,6 +179,8 @@ def _run_call(fn: Callable, methods: tuple[str, ...], auth: bool, kwargs: dict) 
             raise WeChatError(43002 if "POST" in methods else 43001)
         if auth:
             check_access_token(st, request.args.get("access_token"))
+            if not usage.take(st, request.path):  # counted only once the token was accepted
+                raise WeChatError(45009)
         result = fn(st, **kwargs)
         response = result if isinstance(result, Response) else make_json(result)
         if isinstance(result, dict):
@@ -174,9 +191,21 @@ def _run_call(fn: Callable, methods: tuple[str, ...], auth: bool, kwargs: dict) 
     finally:
         with st.lock:
             st.calls.append(entry)
+    if entry["errcode"]:
+        _keep_rid(st, response, invoked, started)
     if entry["fault"] in ("slow", "reset"):
         request.environ[faults.ENVIRON_KEY] = entry["fault"]
     return response
+
+
+def _keep_rid(st: SandboxState, response: Response, invoked: int, started: float) -> None:
+    """Keep an error answer's rid with the request that caused it (openapi/rid/get), secrets masked."""
+    query = request.query_string.decode("utf-8", errors="replace")
+    usage.keep_rid(st, response.get_data(as_text=True), {
+        "invoke_time": invoked, "cost_in_ms": int((time.monotonic() - started) * 1000),
+        "request_url": usage.mask_query(request.path + (f"?{query}" if query else "")),
+        "request_body": usage.mask_body(request, request.mimetype or ""),
+        "client_ip": request.remote_addr or ""})
 
 
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{16,512}$")

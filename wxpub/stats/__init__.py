@@ -1,9 +1,12 @@
 """Readership statistics: pulling WeChat's datacube into local history and reading it back.
 
-Modules: ``dates`` (pure date rules), ``parse`` (pure: answers → rows), ``store`` (idempotent
-upserts, msgid mapping), ``ingest`` (the pull: read, fetch, store), ``batch`` (a pull's answers,
-held until its one commit), ``queries`` (aggregates for the dashboard and the CLI), ``tables``
-(every dashboard table as data), ``exports`` (CSV/XLSX), ``charts`` (inline SVG).
+Only WeChat's new 发表内容 family is pulled (data from 2025-11-01; the legacy endpoints are offline
+and answer 47009). Modules: ``dates`` (pure date rules), ``parse`` (pure: answers → rows),
+``store`` (idempotent upserts, msgid mapping), ``budget`` (a pull's calls planned before any is
+made, checked against today's quota), ``failures`` (why a pull stopped, with WeChat's rid),
+``ingest`` (the pull: plan, check, fetch, store), ``batch`` (a pull's answers, held until its one
+commit), ``queries`` (aggregates for the dashboard and the CLI), ``tables`` (every dashboard table
+as data), ``exports`` (CSV/XLSX), ``charts`` (inline SVG).
 """
 
 from __future__ import annotations

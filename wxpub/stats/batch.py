@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterable
-
 from sqlalchemy.orm import Session
 
 from wxpub.stats import store
@@ -66,6 +64,7 @@ class Call:
     rows: int = 0
     is_delay: bool = False
     errcode: int | None = None
+    rid: str | None = None
 
 
 @dataclass
@@ -77,9 +76,9 @@ class Batch:
 
     # ----- collecting (fetch phase, no database) -----
     def call(self, endpoint: str, begin: date, end: date, *, at: datetime, rows: int = 0,
-             is_delay: bool = False, errcode: int | None = None) -> None:
-        """Log one call (answered or failed)."""
-        self.calls.append(Call(endpoint, begin, end, at, rows, is_delay, errcode))
+             is_delay: bool = False, errcode: int | None = None, rid: str | None = None) -> None:
+        """Log one call (answered or failed, with WeChat's rid)."""
+        self.calls.append(Call(endpoint, begin, end, at, rows, is_delay, errcode, rid))
 
     def articles(self, rows: list[dict], now: datetime) -> None:
         """Articles with their latest cumulative figures."""
@@ -89,19 +88,13 @@ class Batch:
         """Per-day favourites and 在看."""
         self.writes.append(("engagement", {"rows": rows, "delayed": delayed, "now": now}))
 
-    def daily_reads(self, rows: list[dict], delayed: bool, now: datetime,
-                    columns: tuple[str, ...] | None = None) -> None:
+    def daily_reads(self, rows: list[dict], delayed: bool, now: datetime) -> None:
         """Per-day reads and shares (their articles are created bare when unknown)."""
-        extra = {} if columns is None else {"columns": columns}
-        self.writes.append(("reads", {"rows": rows, "delayed": delayed, "now": now, **extra}))
+        self.writes.append(("reads", {"rows": rows, "delayed": delayed, "now": now}))
 
     def biz(self, rows: list[dict], delayed: bool, now: datetime) -> None:
         """Days of the account overview."""
         self.writes.append(("biz", {"rows": rows, "delayed": delayed, "now": now}))
-
-    def legacy_totals(self, msgids: Iterable[str]) -> None:
-        """Raise legacy totals to the sum of their daily rows (after those are written)."""
-        self.writes.append(("legacy_totals", {"msgids": sorted(set(msgids))}))
 
     # ----- storing (store phase, the caller's one transaction) -----
     def store(self, session: Session, appid: str) -> int:
@@ -118,12 +111,10 @@ class Batch:
                 store.save_daily_reads(session, **args)
             elif kind == "biz":
                 store.save_biz(session, account, args["rows"], args["delayed"], args["now"])
-            elif kind == "legacy_totals":
-                store.refresh_legacy_totals(session, args["msgids"])
             else:  # pragma: no cover - every kind is written above
                 raise AssertionError(kind)
         for c in self.calls:
             store.log_pull(session, c.endpoint, c.begin, c.end, rows=c.rows, is_delay=c.is_delay,
-                           errcode=c.errcode, now=c.at)
+                           errcode=c.errcode, rid=c.rid, now=c.at)
         session.flush()
         return store.map_releases(session)

@@ -1,26 +1,23 @@
 """Date arithmetic of statistics pulls (pure): Beijing days, WeChat's limits, span chunks.
 
-WeChat's datacube answers only for days from 2014-12-01 up to yesterday (Beijing time), and
-each endpoint caps the number of days one call may cover (its span).
+WeChat's 发表内容 statistics (the only family still online, reference §0a.2) answer only for days
+from 2025-11-01 up to yesterday (Beijing time), and each endpoint caps the number of days one
+call may cover (its span).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-FIRST_DAY = date(2014, 12, 1)
+#: WeChat keeps the new family's figures from this day on; earlier days are refused (61501).
+FIRST_DAY = date(2025, 11, 1)
 #: Days after publish during which WeChat still revises an article's figures.
 REVISION_DAYS = 30
-#: Legacy endpoints carry no is_delay; a day counts as final once pulled after 10:00 next day.
-LEGACY_FINAL_AT = time(10, 0)
 
 #: Largest number of days (end - begin + 1) each endpoint accepts in one call.
-MAX_SPAN = {
-    "getarticletotaldetail": 1, "getarticleread": 1, "getarticleshare": 1, "getbizsummary": 30,
-    "getarticlesummary": 1, "getarticletotal": 1, "getuserread": 3, "getusershare": 7,
-}
+MAX_SPAN = {"getarticletotaldetail": 1, "getarticleread": 1, "getarticleshare": 1, "getbizsummary": 30}
 
 
 def beijing_today(now: datetime) -> date:
@@ -39,7 +36,7 @@ def days_between(first: date, last: date) -> list[date]:
 
 
 def clamp_first(day: date) -> date:
-    """``day`` moved forward to 2014-12-01 when it is earlier (no data exists before)."""
+    """``day`` moved forward to 2025-11-01 when it is earlier (WeChat keeps nothing before)."""
     return max(day, FIRST_DAY)
 
 
@@ -54,9 +51,3 @@ def chunks(days: list[date], span: int) -> list[tuple[date, date]]:
                 continue
         ranges.append((day, day))
     return ranges
-
-
-def legacy_is_final(day: date, pulled_at: datetime) -> bool:
-    """Whether a legacy answer for ``day`` pulled at ``pulled_at`` can be taken as final."""
-    final_from = datetime.combine(day + timedelta(days=1), LEGACY_FINAL_AT, tzinfo=BEIJING)
-    return pulled_at >= final_from

@@ -1,25 +1,28 @@
-"""The statistics pull: which datacube calls to make, retries, fallback, and storing the answers.
+"""The statistics pull: plan the datacube calls, check a back-fill against the quota, fetch, store.
 
 ``pull(runtime, since=None, progress=None)`` is what the scheduler's daily job and
-``wxpub stats pull`` call. One pull:
+``wxpub stats pull`` call. Only WeChat's new 发表内容 family is used (the legacy endpoints answer
+47009 since 2026, reference §0a.1; there is no fallback to them). One pull:
 
-1. articles — new family: getarticletotaldetail for every publish day of the last 30 days (their
-   figures still change), getarticleread + getarticleshare for each day not yet final; legacy
-   family (getarticletotal, getarticlesummary) when the account answers 48001 to the new one;
-2. account — getbizsummary (≤30 days a call), or legacy getuserread (≤3) + getusershare (≤7);
+1. articles — getarticletotaldetail for every publish day of the last 30 days (their figures
+   still change), getarticleread + getarticleshare for each day not yet final (one day a call);
+2. account — getbizsummary (≤30 days a call);
 3. links every msgid to its release, article, chapter and series.
 
 A (endpoint, day) counts as done only once WeChat answered it with ``is_delay`` false; provisional
 answers are stored flagged and asked again next time. Every call is logged in ``StatPull``.
-Transient errors are retried ``retries`` times with backoff; a permanent one (or retries used up)
-stops the pull with ``StatsPullError``.
+Transient errors are retried ``retries`` times with backoff; a permanent one (48001 no permission,
+47009 offline, 45009 quota used up, …) or retries used up stops the pull at once with
+``StatsPullError`` whose message explains it and ends with WeChat's rid.
 
-One pull is one transaction, in three phases: *read* — one short read-only session learns from
-the call log which (endpoint, day) are already final; *fetch* — every WeChat call, with no
-database session open, its answers and log entries kept in memory (``wxpub.stats.batch``);
-*store* — one session writes the statistics, the call log and the msgid → release mapping and
-commits once at the end. A failed pull stores nothing, not even its call log: the next pull asks
-again, and since every write is idempotent that costs only the calls.
+One pull is one transaction, in phases: *plan* — one short read-only session learns from the call
+log which (endpoint, day) are already final (``wxpub.stats.budget``); *check* — a back-fill
+(``since`` given) reads today's quota of each endpoint it uses and is refused (``QuotaRefused``,
+no datacube call, nothing stored) when it would spend more than ``settings.stats_quota_share`` of
+it; *fetch* — every WeChat call, with no database session open, answers and log entries kept in
+memory (``wxpub.stats.batch``); *store* — one session writes the statistics, the call log and the
+msgid → release mapping and commits once at the end. A failed pull stores nothing, not even its
+call log: the next pull asks again, and since every write is idempotent that costs only the calls.
 """
 
 from __future__ import annotations
@@ -27,32 +30,21 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Callable
 
-from wxpub.core.errors import WxpubError
+from wxpub.stats import budget, parse, store
+from wxpub.stats.batch import Batch
+from wxpub.stats.budget import CLAMP_NOTE, Plan
+from wxpub.stats.failures import QuotaRefused, StatsPullError, describe_error
+from wxpub.stats.dates import days_between
 from wxpub.wechat.errors import PermanentWeChatError, TransientWeChatError
-from wxpub.stats import parse, store
-from wxpub.stats.batch import Batch, Known
-from wxpub.stats.dates import (MAX_SPAN, REVISION_DAYS, chunks, clamp_first, days_between, last_pullable_day,
-                    legacy_is_final)
 
 Progress = Callable[[int, int, str], None]
-NO_PERMISSION = 48001
-_NEW_FAMILY = {"getarticletotaldetail", "getarticleread", "getarticleshare", "getbizsummary"}
 
 log = logging.getLogger("wxpub.stats")
 
-
-class StatsPullError(WxpubError):
-    """A statistics pull stopped; the message says which call failed and what to do."""
-
-    code = "stats_pull"
-    http_status = 502
-
-
-class _Unauthorized(Exception):
-    """The account has no permission for a new-family endpoint (48001)."""
+__all__ = ["pull", "PullReport", "StatsPullError", "QuotaRefused", "record_failure"]
 
 
 @dataclass
@@ -67,14 +59,15 @@ class PullReport:
     daily_rows: int = 0
     biz_days: int = 0
     delayed: set = field(default_factory=set)
-    legacy: list = field(default_factory=list)
     linked: int = 0
+    clamped_from: date | None = None  # the --since before 2025-11-01 that was moved to it
 
     def summary(self) -> str:
         """A one-paragraph Chinese summary for staff."""
+        note = f"{CLAMP_NOTE}（--since {self.clamped_from}）。" if self.clamped_from else ""
         if self.first_day is None:
-            return "没有需要拉取的统计数据。"
-        text = (f"统计数据已更新（{self.first_day} 至 {self.last_day}）：调用微信接口 {self.calls} 次，"
+            return note + "没有需要拉取的统计数据。"
+        text = (f"{note}统计数据已更新（{self.first_day} 至 {self.last_day}）：调用微信接口 {self.calls} 次，"
                 f"文章数据 {self.articles} 条，每日数据 {self.daily_rows} 条，账号概况 {self.biz_days} 天，"
                 f"新关联到发布记录 {self.linked} 篇。")
         if self.retries:
@@ -83,20 +76,17 @@ class PullReport:
             days = "、".join(d.isoformat() for d in sorted(self.delayed)[:5])
             more = " 等" if len(self.delayed) > 5 else ""
             text += f"其中 {len(self.delayed)} 天为微信尚未最终确定的临时数据（{days}{more}），下次拉取时会更新。"
-        if self.legacy:
-            text += "本账号无新版统计接口权限（48001），" + "、".join(self.legacy) + "已改用旧版接口（无“在看”和完读率）。"
         return text
 
 
 class _Puller:
-    """The fetch phase: every WeChat call of one pull, with no database session open.
+    """The fetch phase: every WeChat call of one plan, with no database session open.
 
-    Plans from ``known`` (read before), collects answers and call-log entries into ``batch``.
+    Collects answers and call-log entries into ``batch``.
     """
 
-    def __init__(self, runtime, wx, known: Known, progress: Progress | None, sleep, retries: int,
-                 backoff: float):
-        self.rt, self.wx, self.known, self.progress = runtime, wx, known, progress
+    def __init__(self, runtime, wx, progress: Progress | None, sleep, retries: int, backoff: float):
+        self.rt, self.wx, self.progress = runtime, wx, progress
         self.sleep, self.retries, self.backoff = sleep, retries, backoff
         self.report = PullReport()
         self.batch = Batch()
@@ -114,23 +104,23 @@ class _Puller:
                 if attempt == self.retries:
                     raise StatsPullError(
                         f"统计拉取中止：{endpoint}（{begin} 至 {end}）连续 {attempt + 1} 次临时故障，"
-                        f"请稍后重新运行 wxpub stats pull。最后一次：{error.message}") from error
+                        f"请稍后重新运行 wxpub stats pull。最后一次：{describe_error(error)}") from error
                 self.report.retries += 1
                 self.sleep(self.backoff * (2 ** attempt))
                 continue
             except PermanentWeChatError as error:
+                # 48001, 47009, 45009 and the rest: retrying (or an offline endpoint) cannot help.
                 self._failed(endpoint, begin, end, error)
-                if error.errcode == NO_PERMISSION and endpoint in _NEW_FAMILY:
-                    raise _Unauthorized(endpoint) from error
-                raise StatsPullError(f"统计拉取中止：{endpoint}（{begin} 至 {end}）失败：{error.message}") \
+                raise StatsPullError(f"统计拉取中止：{endpoint}（{begin} 至 {end}）失败：{describe_error(error)}") \
                     from error
             return answer
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _failed(self, endpoint, begin, end, error) -> None:
         code = error.errcode if error.errcode is not None else -1
-        log.warning("datacube %s %s..%s failed (errcode %s)", endpoint, begin, end, code)
-        self.batch.call(endpoint, begin, end, errcode=code, at=self.rt.clock.now())
+        rid = getattr(error, "rid", None)
+        log.warning("datacube %s %s..%s failed (errcode %s, rid %s)", endpoint, begin, end, code, rid)
+        self.batch.call(endpoint, begin, end, errcode=code, rid=rid, at=self.rt.clock.now())
 
     def step(self, label: str) -> None:
         self.done += 1
@@ -142,13 +132,10 @@ class _Puller:
         if delayed:
             self.report.delayed.update(days_between(begin, end))
 
-    # ----- new family -----
-    def articles_new(self, window, last) -> None:
-        todo = self.known.todo
-        total_days = todo("getarticletotaldetail", window, last - timedelta(days=REVISION_DAYS - 1))
-        read_days = sorted(set(todo("getarticleread", window)) | set(todo("getarticleshare", window)))
-        self.total += len(total_days) + len(read_days)
-        for day in total_days:
+    # ----- the plan, call by call -----
+    def fetch(self, plan: Plan) -> None:
+        self.total = len(plan.total_days) + len(plan.read_days) + len(plan.biz_ranges)
+        for day in plan.total_days:
             answer = self.call("getarticletotaldetail", day, day)
             articles, daily = parse.total_detail(answer)
             delayed = bool(answer.get("is_delay"))
@@ -158,7 +145,7 @@ class _Puller:
             self.log("getarticletotaldetail", day, day, len(articles), delayed)
             self.report.articles += len(articles)
             self.step(f"文章累计数据 {day}")
-        for day in read_days:
+        for day in plan.read_days:
             reads = self.call("getarticleread", day, day)
             shares = self.call("getarticleshare", day, day)
             rows = parse.article_days(reads, shares)
@@ -169,11 +156,7 @@ class _Puller:
                      bool(shares.get("is_delay")))
             self.report.daily_rows += len(rows)
             self.step(f"每日阅读分享 {day}")
-
-    def biz_new(self, window) -> None:
-        ranges = chunks(self.known.todo("getbizsummary", window), MAX_SPAN["getbizsummary"])
-        self.total += len(ranges)
-        for begin, end in ranges:
+        for begin, end in plan.biz_ranges:
             answer = self.call("getbizsummary", begin, end)
             rows = parse.biz_days(answer)
             delayed = bool(answer.get("is_delay"))
@@ -181,63 +164,6 @@ class _Puller:
             self.log("getbizsummary", begin, end, len(rows), delayed)
             self.report.biz_days += len(rows)
             self.step(f"账号概况 {begin} 至 {end}")
-
-    # ----- legacy family -----
-    def articles_legacy(self, window, last) -> None:
-        now = self.rt.clock.now()
-        total_days = self.known.todo("getarticletotal", window, last - timedelta(days=6))
-        summary_days = self.known.todo("getarticlesummary", window)
-        self.total += len(total_days) + len(summary_days)
-        touched: set[str] = set()
-        for day in total_days:
-            articles = parse.legacy_total(self.call("getarticletotal", day, day))
-            self.batch.articles(articles, self.rt.clock.now())
-            self.log("getarticletotal", day, day, len(articles), not legacy_is_final(day, now))
-            self.report.articles += len(articles)
-            touched.update(a["msgid"] for a in articles)
-            self.step(f"群发文章累计数据（旧版）{day}")
-        for day in summary_days:
-            rows = parse.legacy_summary(self.call("getarticlesummary", day, day))
-            delayed = not legacy_is_final(day, now)
-            self.batch.daily_reads(rows, delayed, self.rt.clock.now(),
-                                   columns=("read_user", "share_user", "collection_user"))
-            self.log("getarticlesummary", day, day, len(rows), delayed)
-            self.report.daily_rows += len(rows)
-            touched.update(r["msgid"] for r in rows)
-            self.step(f"群发文章每日数据（旧版）{day}")
-        self.batch.legacy_totals(touched)
-
-    def biz_legacy(self, window) -> None:
-        now = self.rt.clock.now()
-        days = self.known.todo("getuserread", window)
-        read_ranges = chunks(days, MAX_SPAN["getuserread"])
-        share_ranges = chunks(days, MAX_SPAN["getusershare"])
-        self.total += len(read_ranges) + len(share_ranges)
-        reads, shares = {"list": []}, {"list": []}
-        for name, ranges, bucket in (("getuserread", read_ranges, reads),
-                                     ("getusershare", share_ranges, shares)):
-            for begin, end in ranges:
-                answer = self.call(name, begin, end)
-                bucket["list"].extend(answer.get("list") or [])
-                self.log(name, begin, end, len(answer.get("list") or []), not legacy_is_final(end, now))
-                self.step(f"账号概况（旧版）{begin} 至 {end}")
-        rows = parse.legacy_biz(reads, shares)
-        for row in rows:
-            self.batch.biz([row], not legacy_is_final(row["ref_date"], now), self.rt.clock.now())
-        self.report.biz_days += len(rows)
-
-    # ----- the whole fetch -----
-    def fetch(self, window, last) -> None:
-        try:
-            self.articles_new(window, last)
-        except _Unauthorized:
-            self.report.legacy.append("文章数据")
-            self.articles_legacy(window, last)
-        try:
-            self.biz_new(window)
-        except _Unauthorized:
-            self.report.legacy.append("账号概况")
-            self.biz_legacy(window)
 
 
 def record_failure(runtime, batch: Batch) -> None:
@@ -247,56 +173,48 @@ def record_failure(runtime, batch: Batch) -> None:
     failed = [c for c in batch.calls if c.errcode is not None][-1:]
     with runtime.db.session() as session:
         for c in failed:
-            store.log_pull(session, c.endpoint, c.begin, c.end, errcode=c.errcode, now=c.at)
+            store.log_pull(session, c.endpoint, c.begin, c.end, errcode=c.errcode, rid=c.rid, now=c.at)
         session.commit()
-
-
-def _wechat_now(wechat, runtime):
-    """WeChat's current time when it can tell us, else our own clock.
-
-    The shared facade remembers the ``Date`` of its last answer, which may predate a jump of the
-    sandbox's clock: ``fresh`` makes it ask once more (a refusal carries a Date too).
-    """
-    server_now = getattr(wechat, "server_now", None)
-    if server_now is None:
-        return runtime.clock.now()
-    try:
-        return server_now(fresh=True) or runtime.clock.now()
-    except Exception as error:  # noqa: BLE001 - a failed probe must not stop the pull
-        log.warning("could not read WeChat's clock (%s); using ours", type(error).__name__)
-        return runtime.clock.now()
 
 
 def pull(runtime, since: date | None = None, progress: Progress | None = None, *, wechat=None,
-         sleep=time.sleep, retries: int = 3, backoff: float = 1.0) -> PullReport:
-    """Pull WeChat statistics into the database; ``since`` backfills from that day.
+         sleep=time.sleep, retries: int = 3, backoff: float = 1.0,
+         announce: Callable[[str], None] | None = None) -> PullReport:
+    """Pull WeChat statistics into the database; ``since`` back-fills from that day.
 
-    Without ``since`` the window is the last 30 days up to yesterday (Beijing). ``progress`` is
-    called as ``progress(done, total, label)`` after each step. Returns a ``PullReport``;
-    raises ``StatsPullError`` when WeChat refuses for good or keeps failing (nothing is stored).
+    Without ``since`` the window is the last 30 days up to yesterday (Beijing). A ``since`` before
+    2025-11-01 starts at 2025-11-01 (the report says so). A back-fill first reads today's quota of
+    every endpoint it will call and raises ``QuotaRefused`` (no datacube call, nothing stored) when
+    it would use more than ``settings.stats_quota_share`` of one; otherwise ``announce`` (if given)
+    receives what it will do before the first call. ``progress`` is called as
+    ``progress(done, total, label)`` after each step. Returns a ``PullReport``; raises
+    ``StatsPullError`` when WeChat refuses for good or keeps failing (nothing is stored).
     """
     if wechat is None:
         wechat = runtime.wechat
-    # "Yesterday" is WeChat's yesterday: its clock decides which days have statistics (a server
-    # whose clock runs ahead would otherwise ask for a day WeChat calls today and get 61501).
-    last = last_pullable_day(_wechat_now(wechat, runtime))
-    first = clamp_first(since if since is not None else last - timedelta(days=REVISION_DAYS - 1))
-    window = days_between(first, last)
-    if not window:
-        return PullReport()
-    # 1. Read: what the call log already knows, in one short read-only session.
-    with runtime.db.session() as session:
-        known = Known.read(session, window)
-    # 2. Fetch: every WeChat call, with no session open; answers are kept in memory.
-    puller = _Puller(runtime, wechat, known, progress, sleep, retries, backoff)
-    puller.report.first_day, puller.report.last_day = first, last
+    # 1. Plan: what the call log already knows, in one short read-only session.
+    plan = budget.plan_pull(runtime, since, wechat=wechat)
+    clamped = since if plan.clamped else None
+    if plan.first_day is None:
+        return PullReport(clamped_from=clamped)
+    # 2. Check: a back-fill never spends more than its share of today's quota.
+    if since is not None:
+        verdict = plan.check(budget.read_quotas(wechat, plan), runtime.settings.stats_quota_share)
+        if not verdict.allowed:
+            raise QuotaRefused(verdict.refusal())
+        if announce is not None:
+            announce(verdict.announcement())
+    # 3. Fetch: every WeChat call, with no session open; answers are kept in memory.
+    puller = _Puller(runtime, wechat, progress, sleep, retries, backoff)
+    report = puller.report
+    report.first_day, report.last_day, report.clamped_from = plan.first_day, plan.last_day, clamped
     try:
-        puller.fetch(window, last)
+        puller.fetch(plan)
     except StatsPullError:
         record_failure(runtime, puller.batch)
         raise
-    # 3. Store: everything in one transaction, committed once.
+    # 4. Store: everything in one transaction, committed once.
     with runtime.db.session() as session:
-        puller.report.linked = puller.batch.store(session, runtime.settings.appid)
+        report.linked = puller.batch.store(session, runtime.settings.appid)
         session.commit()
-    return puller.report
+    return report

@@ -1,7 +1,7 @@
 """WeChat datacube answers turned into rows for our tables (pure: no I/O, no database).
 
 Sources are stored as ``{scene_desc: users}`` without the 全部 entry (that is the total).
-Cumulative figures (getarticletotaldetail, getarticletotal) become the article's latest totals;
+Cumulative figures (getarticletotaldetail) become the article's latest totals;
 the daily tables hold per-day values, so cumulative series are differenced where needed.
 """
 
@@ -10,13 +10,6 @@ from __future__ import annotations
 from datetime import date
 
 ALL = "全部"
-# Legacy getarticletotal int_page_from_* groups and getuserread user_source codes (§6.2).
-LEGACY_FROM = {"session": "公众号消息", "friends": "聊天会话", "feed": "朋友圈",
-               "hist_msg": "公众号主页", "other": "其他"}
-LEGACY_SOURCE_CODE = {0: "公众号消息", 1: "聊天会话", 2: "朋友圈", 4: "公众号主页", 5: "其他",
-                      6: "推荐", 7: "搜一搜"}
-LEGACY_ALL_CODE = 99999999
-SHARE_SCENES = {1: "聊天会话", 2: "朋友圈", 255: "其他"}
 
 
 def split_msgid(msgid: str) -> tuple[str, int]:
@@ -107,56 +100,3 @@ def biz_days(answer: dict) -> list[dict]:
     return [{"ref_date": _day(item["ref_date"]), "detail": dict(item.get("detail") or {})}
             for item in answer.get("list") or []]
 
-
-# ----- legacy family -----------------------------------------------------------------------
-
-def legacy_total(answer: dict) -> list[dict]:
-    """getarticletotal (mass sends, 7 days) → article rows with the latest totals."""
-    articles = []
-    for row in answer.get("list") or []:
-        entries = sorted(row.get("details") or [], key=lambda e: e["stat_date"])
-        if not entries:
-            continue
-        last = entries[-1]
-        article = _article_base(row, publish_type=0, url_key="url")
-        article.update(
-            read_user=int(last.get("int_page_read_user") or 0),
-            share_user=int(last.get("share_user") or 0),
-            collection_user=int(last.get("add_to_fav_user") or 0), zaikan_user=0, like_user=0,
-            comment_count=0, read_finish_rate=None,
-            sources={name: int(last.get(f"int_page_from_{key}_read_user") or 0)
-                     for key, name in LEGACY_FROM.items()},
-            is_delay=False)
-        articles.append(article)
-    return articles
-
-
-def legacy_summary(answer: dict) -> list[dict]:
-    """getarticlesummary (per article per day) → daily rows (read, share, favourites)."""
-    return [{"msgid": item["msgid"], "stat_date": _day(item["ref_date"]),
-             "read_user": int(item.get("int_page_read_user") or 0),
-             "share_user": int(item.get("share_user") or 0),
-             "collection_user": int(item.get("add_to_fav_user") or 0), "zaikan_user": 0,
-             "sources": {"read": {}, "share": {}}}
-            for item in answer.get("list") or []]
-
-
-def legacy_biz(userread: dict, usershare: dict) -> list[dict]:
-    """getuserread + getusershare → biz rows shaped like getbizsummary's detail."""
-    days: dict[date, dict] = {}
-    for item in userread.get("list") or []:
-        detail = days.setdefault(_day(item["ref_date"]), {"read_user_source": [], "legacy": True})
-        code = int(item.get("user_source", -1))
-        if code == LEGACY_ALL_CODE:
-            detail.update(read_user=int(item.get("int_page_read_user") or 0),
-                          share_user=int(item.get("share_user") or 0),
-                          collection_user=int(item.get("add_to_fav_user") or 0))
-        elif code in LEGACY_SOURCE_CODE:
-            detail["read_user_source"].append({"scene_desc": LEGACY_SOURCE_CODE[code],
-                                               "user_count": int(item.get("int_page_read_user") or 0)})
-    for item in usershare.get("list") or []:
-        detail = days.setdefault(_day(item["ref_date"]), {"read_user_source": [], "legacy": True})
-        scenes = detail.setdefault("share_scene", {})
-        name = SHARE_SCENES.get(int(item.get("share_scene", 255)), "其他")
-        scenes[name] = scenes.get(name, 0) + int(item.get("share_user") or 0)
-    return [{"ref_date": day, "detail": detail} for day, detail in sorted(days.items())]

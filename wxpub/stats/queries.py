@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from wxpub.models import (Article, Case, Chapter, Release, Series, StatArticle, StatArticleDaily,
                       StatBizDaily, StatPull)
 from wxpub.stats.dates import BEIJING
+from wxpub.wechat.errors import explain
 
 UNLINKED = "未关联发布记录"
 FIGURES = ("read_user", "share_user", "collection_user", "zaikan_user")
@@ -125,7 +126,8 @@ def article_detail(session: Session, msgid: str) -> dict | None:
 
 
 def account_days(session: Session, first: date, last: date) -> list[dict]:
-    """Account overview per day in [first, last] (getbizsummary or its legacy equivalent)."""
+    """Account overview per day in [first, last] (getbizsummary; rows pulled from the legacy
+    endpoints before they went offline stay readable)."""
     rows = session.execute(select(StatBizDaily.ref_date, StatBizDaily.detail, StatBizDaily.is_delay)
                            .where(StatBizDaily.ref_date >= first, StatBizDaily.ref_date <= last)
                            .order_by(StatBizDaily.ref_date)).all()
@@ -140,7 +142,7 @@ def freshness(session: Session) -> dict:
     """When statistics were last pulled, what failed since, and which figures are provisional."""
     last_ok = session.scalar(select(func.max(StatPull.pulled_at)).where(StatPull.errcode.is_(None)))
     last_error = session.execute(
-        select(StatPull.endpoint, StatPull.errcode, StatPull.pulled_at, StatPull.begin_date)
+        select(StatPull.endpoint, StatPull.errcode, StatPull.rid, StatPull.pulled_at, StatPull.begin_date)
         .where(StatPull.errcode.is_not(None)).order_by(StatPull.pulled_at.desc()).limit(1)).first()
     if last_error is not None and last_ok is not None and last_error.pulled_at < last_ok:
         last_error = None
@@ -152,7 +154,14 @@ def freshness(session: Session) -> dict:
         .order_by(StatBizDaily.ref_date))]
     return {"last_pull": last_ok, "latest_day": latest_day, "delayed_articles": delayed_articles,
             "delayed_days": delayed_days,
-            "last_error": dict(last_error._mapping) if last_error is not None else None}
+            "last_error": _with_explanation(last_error)}
+
+
+def _with_explanation(row) -> dict | None:
+    """The failed call as a dict, with the staff explanation of its errcode."""
+    if row is None:
+        return None
+    return {**row._mapping, "explanation": explain(row.errcode, row.endpoint) if row.errcode else ""}
 
 
 def calendar(session: Session, month: str) -> list[dict]:

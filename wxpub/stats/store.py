@@ -99,28 +99,12 @@ def save_biz(session: Session, account_id: int, rows: list[dict], delayed: bool,
     upsert(session, StatBizDaily, full, ("account_id", "ref_date"), ("detail", "is_delay"), now)
 
 
-def refresh_legacy_totals(session: Session, msgids: Iterable[str]) -> None:
-    """Legacy totals stop after 7 days: raise them to the sum of the daily rows when larger."""
-    msgids = sorted(set(msgids))
-    if not msgids:
-        return
-    sums = session.execute(
-        select(StatArticleDaily.msgid, func.sum(StatArticleDaily.read_user),
-               func.sum(StatArticleDaily.share_user), func.sum(StatArticleDaily.collection_user))
-        .where(StatArticleDaily.msgid.in_(msgids)).group_by(StatArticleDaily.msgid)).all()
-    current = dict(session.execute(
-        select(StatArticle.msgid, StatArticle.read_user).where(StatArticle.msgid.in_(msgids))).all())
-    changes = [{"msgid": m, "read_user": r, "share_user": s, "collection_user": c}
-               for m, r, s, c in sums if r and r > (current.get(m) or 0)]
-    if changes:
-        session.execute(update(StatArticle), changes)
-
-
 def log_pull(session: Session, endpoint: str, begin: date, end: date, *, rows: int = 0,
-             is_delay: bool = False, errcode: int | None = None, now: datetime) -> None:
-    """Record one WeChat call in the pull log."""
+             is_delay: bool = False, errcode: int | None = None, rid: str | None = None,
+             now: datetime) -> None:
+    """Record one WeChat call in the pull log (a failed one with WeChat's rid)."""
     session.add(StatPull(endpoint=endpoint, begin_date=begin, end_date=end, rows=rows,
-                         is_delay=is_delay, errcode=errcode, pulled_at=now))
+                         is_delay=is_delay, errcode=errcode, rid=rid, pulled_at=now))
 
 
 def final_days(session: Session, endpoint: str, first: date, last: date,

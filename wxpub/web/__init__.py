@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
     for name in ("auth", "api", "callback", "dashboard", "preview", "admin", "desk", "series_pages",
                  "library_pages", "importing", "editor", "composer", "notices", "review_pages",
                  "review_sheet", "audit_pages", "phone_preview_pages", "profile",
-                 "release_pages", "calendar_pages", "plan_pages", "workbench", "alert_pages"):
+                 "release_pages", "calendar_pages", "plan_pages", "workbench", "alert_pages", "comment_pages"):
         module = _optional(name)
         if module is not None:
             module.init_app(app)

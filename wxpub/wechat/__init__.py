@@ -34,7 +34,8 @@ __all__ = ["WeChat", "WeChatError", "TransientWeChatError", "PermanentWeChatErro
 
 
 class WeChat:
-    """Facade over one official account: ``.media .material .draft .freepublish .mass .datacube .token``."""
+    """Facade over one official account: ``.media .material .draft .freepublish .mass .datacube
+    .comment .openapi .token``."""
 
     def __init__(self, settings, database=None, *, clock: Clock | None = None,
                  token_mode: str = "stable", store: TokenStore | None = None,
@@ -58,6 +59,8 @@ class WeChat:
         self.freepublish = self.client.freepublish
         self.mass = self.client.mass
         self.datacube = self.client.datacube
+        self.comment = self.client.comment
+        self.openapi = self.client.openapi
 
     def server_now(self, *, fresh: bool = False):
         """WeChat's own current time (from the ``Date`` header of its answers; one cheap call if

@@ -22,7 +22,8 @@ import requests
 from wechatpy import WeChatClient
 
 from wxpub.wechat import transport
-from wxpub.wechat.api import WxDataCube, WxDraft, WxFreePublish, WxMass, WxMaterial, WxMedia
+from wxpub.wechat.api import (WxComment, WxDataCube, WxDraft, WxFreePublish, WxMass, WxMaterial, WxMedia,
+                              WxOpenApi)
 from wxpub.wechat.errors import TOKEN_ERRCODES, TokenError, explain, raise_for_body
 from wxpub.wechat.tokens import SharedAccessToken
 
@@ -69,6 +70,8 @@ class WxClient(WeChatClient):
     freepublish = WxFreePublish()
     mass = WxMass()
     datacube = WxDataCube()
+    comment = WxComment()
+    openapi = WxOpenApi()
 
     def __init__(self, appid: str, secret: str, *, tokens: SharedAccessToken, api_url: str,
                  timeout: float, http: requests.Session | None = None):

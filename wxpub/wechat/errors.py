@@ -23,12 +23,22 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import re
+
 from wxpub.core.errors import WxpubError
 
 #: errcodes that mean "this access token is not (or no longer) accepted": refresh once and retry.
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
 
 _T, _P, _K = "transient", "permanent", "token"
+#: WeChat appends the request id to errmsg: "... rid: 6560f0a4-1a2b3c4d-5e6f7a8b" (§0a.7).
+RID = re.compile(r"rid:\s*([0-9A-Za-z][0-9A-Za-z-]*)")
+
+
+def rid_of(text: str | None) -> str | None:
+    """The ``rid`` WeChat put at the end of an errmsg, or None."""
+    match = RID.search(text or "")
+    return match.group(1) if match else None
 
 #: errcode -> (kind, explanation for staff). Covers every code of the API reference (§1–§8).
 ERRCODES: dict[int, tuple[str, str]] = {
@@ -81,6 +91,7 @@ ERRCODES: dict[int, tuple[str, str]] = {
     45166: (_P, "正文内容不合法：含有微信不允许的标签或链接（如外部链接、小程序卡片），请在预览中检查正文后重新提交。"),
     46001: (_P, "媒体文件不存在：素材可能已被删除，请重新上传。"),
     47001: (_P, "数据格式错误（JSON/XML 解析失败）：这是程序问题，请联系技术人员。"),
+    47009: (_P, "微信已下线这个旧版统计接口（2026 年起“图文分析”旧接口停止服务）：本系统只用新版“发表内容”统计接口，不会再调用旧接口。若仍看到此错误，请联系技术人员。"),
     48001: (_P, "接口未授权：账号未认证或没有该接口权限（2025 年 7 月起未认证账号不能调用发布接口）。请在公众号后台“接口权限”中确认，或改为在公众号网页后台手工发布。"),
     48003: (_P, "管理员尚未同意群发协议：请管理员登录公众号后台“群发功能”页面同意协议后再试。"),
     48004: (_P, "接口已被封禁：公众号因违规被限制调用该接口，请管理员登录公众号后台查看通知。"),
@@ -100,7 +111,18 @@ ERRCODES: dict[int, tuple[str, str]] = {
     61500: (_P, "统计接口日期格式错误：应为 YYYY-MM-DD，这是程序问题，请联系技术人员。"),
     61501: (_P, "统计接口日期范围错误：跨度超过该接口允许的天数，或结束日期不早于今天。"),
     76021: (_P, "查询配额的接口路径（cgi_path）不合法：这是程序问题，请联系技术人员。"),
-    88000: (_P, "账号没有留言权限：请把“打开留言”关掉（need_open_comment=0）后重新提交。"),
+    76001: (_P, "微信查不到这个 rid：rid 可能抄错了，或不是本公众号的请求。"),
+    76002: (_P, "这个 rid 属于别的公众号：只能诊断本公众号的请求。"),
+    76003: (_P, "这个 rid 已过期：微信只保留最近 7 天的请求记录，无法再诊断。"),
+    88000: (_P, "这篇文章没有打开留言，或账号没有留言权限：请先在文章的留言页面“打开留言”；若仍失败，请管理员在公众号后台确认留言功能。"),
+    88001: (_P, "微信找不到这篇文章（msg_data_id 或文章序号无效）：文章可能已被删除。"),
+    88002: (_P, "这篇文章因安全原因被限制留言：请管理员登录公众号后台查看通知。"),
+    88003: (_P, "精选留言已达上限：请先取消一些精选再试。"),
+    88004: (_P, "这条留言已被读者本人删除。"),
+    88005: (_P, "这条留言已经回复过：每条留言只能有一条作者回复，如需修改请先删除原回复。"),
+    88007: (_P, "回复内容为空或太长：请修改回复后重试。"),
+    88008: (_P, "这条留言不存在（可能已被删除）。"),
+    88010: (_P, "一次读取的留言条数不合法（须少于 50 条）：这是程序问题，请联系技术人员。"),
     89503: (_P, "本次调用需要管理员确认：请管理员在微信中确认来自本服务器 IP 的调用后重试。"),
     89506: (_P, "管理员拒绝了来自本服务器 IP 的调用：24 小时内无法再次发起，请联系管理员。"),
     89507: (_P, "管理员拒绝了来自本服务器 IP 的调用：1 小时内无法再次发起，请联系管理员。"),
@@ -139,6 +161,11 @@ class WeChatError(WxpubError):
         detail = "，".join(x for x in (code, errmsg) if x)
         message = f"{explanation}（{where}{detail}）" if (where or detail) else explanation
         super().__init__(message, code=f"wechat_{errcode}" if errcode is not None else None)
+
+    @property
+    def rid(self) -> str | None:
+        """WeChat's request id of this failure (what its support asks for; kept 7 days)."""
+        return rid_of(self.errmsg)
 
     @property
     def transient(self) -> bool:

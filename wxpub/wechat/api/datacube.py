@@ -1,4 +1,8 @@
-"""Statistics (datacube): the new 发表内容 family and the legacy 图文分析 endpoints."""
+"""Statistics (datacube): the 发表内容 family.
+
+The legacy 图文分析 endpoints (getarticlesummary, getarticletotal, getuserread, getusershare and their
+hourly variants) answer 47009 since 2026 (reference §0a.1): they are deliberately not offered here.
+"""
 
 from __future__ import annotations
 
@@ -63,44 +67,3 @@ class WxDataCube(BaseWeChatAPI):
         :return: ``{"list": [...], "is_delay": bool}``
         """
         return self._query("getbizsummary", begin_date, end_date)
-
-    # ----- legacy family (停止维护, still answered) -----
-    def getarticlesummary(self, begin_date, end_date) -> dict:
-        """
-        获取图文群发每日数据（最大跨度 1 天）
-        详情请参考
-        https://developers.weixin.qq.com/doc/service/en/Analytics/Graphic_Analysis_Data_Interface.html
-
-        :return: ``{"list": [...]}``
-        """
-        return self._query("getarticlesummary", begin_date, end_date)
-
-    def getarticletotal(self, begin_date, end_date) -> dict:
-        """
-        获取图文群发总数据（发送后 7 天内，最大跨度 1 天）
-        详情请参考
-        https://developers.weixin.qq.com/doc/service/api/wedata/news/api_getarticletotal
-
-        :return: ``{"list": [...]}``
-        """
-        return self._query("getarticletotal", begin_date, end_date)
-
-    def getuserread(self, begin_date, end_date) -> dict:
-        """
-        获取图文统计数据（按来源，最大跨度 3 天）
-        详情请参考
-        https://developers.weixin.qq.com/doc/service/api/wedata/news/api_getuserread
-
-        :return: ``{"list": [...]}``
-        """
-        return self._query("getuserread", begin_date, end_date)
-
-    def getusershare(self, begin_date, end_date) -> dict:
-        """
-        获取图文分享转发数据（最大跨度 7 天）
-        详情请参考
-        https://developers.weixin.qq.com/doc/service/en/Analytics/Graphic_Analysis_Data_Interface.html
-
-        :return: ``{"list": [...]}``
-        """
-        return self._query("getusershare", begin_date, end_date)

@@ -149,6 +149,7 @@ def test_a_published_release_links_its_articles_and_shows_its_checks(rt, tmp_pat
     assert "发布中 → 已发布" in page
     assert 'action="/releases/' not in html  # nothing left to do with it
     assert "data-status-url" not in html  # not in flight: no polling
+    assert f'href="/comments?release={rid_}"' in html  # its readers' comments are one click away
 
 
 def test_hold_resume_and_reschedule_through_the_forms(desk, runtime):

@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wxpub.core.errors import Conflict, NotFound, ValidationError
+from wxpub.infra.db import commit_or_roll_back
 from wxpub.models import AuditEntry, Case, Chapter, Series
+from wxpub.models.comments import COMMENT_POLICIES
 
 MAX_SERIES_NAME = 200
 MAX_CHAPTER_NAME = 100
@@ -118,10 +120,31 @@ def create_series(session: Session, name: str, *, chapters=(), intro=(), actor: 
     return series
 
 
+def clean_policy(value) -> str:
+    """A comment policy (everyone | followers | closed), or ``ValidationError`` naming the choices."""
+    if value not in COMMENT_POLICIES:
+        choices = "、".join(f"{key}（{label}）" for key, (label, _) in COMMENT_POLICIES.items())
+        raise ValidationError(f"留言设置无效：{str(value)[:20]!r}，可选 {choices}")
+    return value
+
+
+def policy_name(policy: str) -> str:
+    """The comment policy as staff read it (所有人可留言 …)."""
+    return COMMENT_POLICIES.get(policy, (policy, None))[0]
+
+
+def set_comment_policy(session: Session, series_id: int, policy, *, actor: str, now: datetime) -> Series:
+    """Who may comment on the series' articles from now on (its next drafts carry it): everyone,
+    followers only, or nobody (comments closed); audited as ``series.comment_policy``."""
+    return update_series(session, series_id, comment_policy=policy, actor=actor, now=now)
+
+
 def update_series(session: Session, series_id: int, *, name=None, intro=None, is_open=None,
-                  actor: str, now: datetime) -> Series:
-    """Rename a series, change its intro, or open/close it for imports."""
+                  comment_policy=None, actor: str, now: datetime) -> Series:
+    """Rename a series, change its intro, open/close it for imports, or set its comment policy
+    (its own audit row, ``series.comment_policy``; one commit for all)."""
     series = get_series(session, series_id)
+    policy = clean_policy(comment_policy) if comment_policy is not None else None
     changes = {}
     if name is not None:
         name = _clean_name(name, "系列名称", MAX_SERIES_NAME)
@@ -133,12 +156,20 @@ def update_series(session: Session, series_id: int, *, name=None, intro=None, is
         changes["intro"] = clean_paragraphs(intro, "系列简介")
     if is_open is not None:
         changes["is_open"] = bool(is_open)
-    for key, value in changes.items():
-        setattr(series, key, value)
-    session.add(AuditEntry(at=now, actor=actor, action="series.update", object_type="series",
-                           object_id=str(series.id), detail={k: v for k, v in changes.items()}))
-    session.commit()
-    return series
+    def work():
+        for key, value in changes.items():
+            setattr(series, key, value)
+        if changes or policy is None:
+            session.add(AuditEntry(at=now, actor=actor, action="series.update", object_type="series",
+                                   object_id=str(series.id), detail={k: v for k, v in changes.items()}))
+        if policy is not None:
+            session.add(AuditEntry(at=now, actor=actor, action="series.comment_policy", object_type="series",
+                                   object_id=str(series.id),
+                                   detail={"from": series.comment_policy, "to": policy, "name": series.name}))
+            series.comment_policy = policy
+        return series
+
+    return commit_or_roll_back(session, work)
 
 
 def add_chapter(session: Session, series_id: int, name: str, *, intro=(), actor: str,
@@ -215,6 +246,8 @@ def series_dict(series: Series, counts: dict | None = None) -> dict:
     """JSON form of a series with its chapters."""
     return {"id": series.id, "name": series.name, "intro": list(series.intro or []),
             "is_open": series.is_open, "cover_sha256": series.cover_sha256,
+            "comment_policy": series.comment_policy or "everyone",
+            "comment_policy_name": policy_name(series.comment_policy or "everyone"),
             "chapters": [chapter_dict(c, (counts or {}).get(c.id)) for c in series.chapters]}
 
 

@@ -77,7 +77,8 @@ def no_permission_message(detail: str) -> str:
 
 def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
                 release_id: int | None = None, severity: str = "error",
-                webhook_url: str = "", settings=None, refresh_message: bool = False) -> Alert:
+                webhook_url: str = "", settings=None, refresh_message: bool = False,
+                rid: str | None = None) -> Alert:
     """Record an alert (the first of its cause also goes to the outbox, one row per configured
     channel of ``settings``; without settings, to the generic webhook when ``webhook_url`` is set);
     flushes, the caller commits.
@@ -85,13 +86,16 @@ def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
     An open alert of the cause — acknowledged or not — only counts the recurrence (nothing is sent
     again); ``refresh_message`` also replaces its text (a more precise one: the expiry date of a
     ``verify_expired`` event after a 48001). A 48001 alert always carries the verification
-    explanation (``VERIFY_EXPLANATION``), whoever raised it."""
+    explanation (``VERIFY_EXPLANATION``), whoever raised it. ``rid``: WeChat's request id of the
+    failed call behind it (``Alert.rid``; a recurrence's newest rid replaces the older one)."""
     if cause == VERIFY_CAUSE and VERIFY_EXPLANATION not in message:
         message = no_permission_message(message)
     alert = session.scalar(select(Alert).where(Alert.cause == cause, Alert.resolved_at.is_(None)))
     if alert is not None:
         alert.count += 1
         alert.last_at = now
+        if rid:
+            alert.rid = rid[:64]
         if refresh_message:
             alert.message = message
         if release_id is not None and release_id not in alert.release_ids:
@@ -99,7 +103,7 @@ def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
         log.info("alert repeated (%s, %d times): %s", cause, alert.count, message)
         return alert
     alert = Alert(cause=cause, severity=severity, message=message, first_at=now, last_at=now,
-                  release_ids=[release_id] if release_id is not None else [])
+                  release_ids=[release_id] if release_id is not None else [], rid=rid[:64] if rid else None)
     session.add(alert)
     session.flush()
     log.error("ALERT [%s] %s", cause, message)

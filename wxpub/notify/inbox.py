@@ -158,4 +158,5 @@ def alert_dict(alert: Alert, tz) -> dict:
             "first_at": iso(alert.first_at), "last_at": iso(alert.last_at),
             "release_ids": list(alert.release_ids or []), "sent": alert.sent,
             "acknowledged_at": iso(alert.acknowledged_at), "acknowledged_by": alert.acknowledged_by,
-            "resolved_at": iso(alert.resolved_at), "resolved_by": alert.resolved_by}
+            "resolved_at": iso(alert.resolved_at), "resolved_by": alert.resolved_by,
+            "rid": alert.rid}  # WeChat's request id of the failure behind it (诊断), or None

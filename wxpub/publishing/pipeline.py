@@ -30,7 +30,7 @@ from wxpub.core.errors import WxpubError
 from wxpub.core.release_states import ACTIVE, Step
 from wxpub.infra.runtime import Runtime
 from wxpub.models import MessageVersion, PublishAttempt, Release
-from wxpub.publishing.flow import LeaseLost, Wait
+from wxpub.publishing.flow import LeaseLost, Wait, with_rid
 from wxpub.publishing.leases import claim, release_lease
 from wxpub.publishing.steps import HANDLERS
 from wxpub.releases import transitions
@@ -117,7 +117,7 @@ class Pipeline:
                 return
             except PermanentWeChatError as error:
                 self.log_transient()
-                self.fail(error.errcode, error.message)
+                self.fail(error.errcode, error.message, detail=with_rid({}, error))
                 return
             except TransientWeChatError as error:
                 tries += 1
@@ -193,6 +193,7 @@ class Pipeline:
         detail = {"error": last.message, "maybe_applied": any(e.maybe_applied for _, e in failures),
                   "tries": len(failures), "errors": [e.message for _, e in failures[-INLINE_TRIES:]],
                   "recovered": recovered}
+        with_rid(detail, last)
         if prepare_retry_at is not None:
             detail["prepare_retry_at"] = prepare_retry_at.isoformat()
         self.attempt(step, "transient", errcode=last.errcode, detail=detail)

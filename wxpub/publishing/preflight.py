@@ -18,6 +18,7 @@ from wxpub.models import MessageVersion, PublishAttempt, Release
 from wxpub.infra.runtime import Runtime
 from wxpub.publishing.uploads import draft_payload
 from wxpub.wechat import WeChat, WeChatError
+from wxpub.wechat.errors import rid_of
 
 log = logging.getLogger("wxpub.publishing.preflight")
 NO_PERMISSION = 48001  # api unauthorized: the account's verification lapsed (or it has none)
@@ -98,6 +99,12 @@ def dry_run_draft(rt: Runtime, session, release: Release, version: MessageVersio
     return []
 
 
+def _with_rid(detail: dict) -> dict:
+    """A check's detail with the rid of the last WeChat refusal among its problems (diagnosable)."""
+    rids = [rid for rid in map(rid_of, detail["problems"]) if rid]
+    return {**detail, "rid": rids[-1]} if rids else detail
+
+
 def run_due_checks(rt: Runtime) -> int:
     """Run each window's check once for every release entering it; returns how many ran."""
     now = rt.clock.now()
@@ -121,7 +128,7 @@ def run_due_checks(rt: Runtime) -> int:
                 session.add(PublishAttempt(release_id=release.id, step=step, worker="preflight",
                                            started_at=now, finished_at=now,
                                            outcome="ok" if not problems else "permanent",
-                                           detail={"problems": problems}))
+                                           detail=_with_rid({"problems": problems})))
                 if problems and not all(p.startswith(LAPSED_PROBLEM) for p in problems):
                     alerts.raise_alert(session, cause=f"release:{release.id}:{step}", severity="warning",
                                        message=f"发布 {release.id} 预检（{'提前24小时' if step.endswith('24h') else '提前1小时'}）"

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from wxpub.core.release_states import State, Step
 from wxpub.core.readback import compare_draft
 from wxpub.editorial import compose
-from wxpub.publishing.flow import Wait
+from wxpub.publishing.flow import Wait, with_rid
 from wxpub.models import PublishAttempt, Release
 from wxpub.publishing.channels import channel_for
 from wxpub.publishing.leases import crashpoint
@@ -103,7 +103,8 @@ def read_back(p, release: Release, payload: list[dict]) -> None:
     try:
         stored = p.wx.draft.get(release.media_id)
     except WeChatError as error:
-        p.attempt("readback", "transient", errcode=error.errcode, detail={"error": error.message})
+        p.attempt("readback", "transient", errcode=error.errcode,
+                  detail=with_rid({"error": error.message}, error))
         p.guarded_commit()
         return
     changes = compare_draft(payload, stored.get("news_item", []))
@@ -165,11 +166,12 @@ def submit(p, release: Release) -> None:
         result = channel.submit(p, release)
     except TransientWeChatError as error:
         p.finish(attempt, "uncertain" if error.maybe_applied else "transient",
-                 errcode=error.errcode, detail={"error": error.message})
+                 errcode=error.errcode, detail=with_rid({"error": error.message}, error))
         p.guarded_commit()
         raise
     except WeChatError as error:
-        p.finish(attempt, "permanent", errcode=error.errcode, detail={"error": error.message})
+        p.finish(attempt, "permanent", errcode=error.errcode,
+                 detail=with_rid({"error": error.message}, error))
         p.guarded_commit()
         raise
     crashpoint("submit:after")

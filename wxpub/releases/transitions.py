@@ -17,6 +17,7 @@ from wxpub.core.release_states import State, Step, allowed, state_name
 from wxpub.editorial import chain
 from wxpub.models import PublishAttempt, Release, ReleaseTransition
 from wxpub.notify import alerts
+from wxpub.wechat.errors import rid_of
 
 log = logging.getLogger("wxpub.releases.transitions")
 
@@ -103,9 +104,15 @@ PACK_HINT = "手工发布材料可在该发布的页面下载"
 
 
 def failed(session, release: Release, *, errcode, message: str, actor: str, now: datetime, settings,
-           detail: dict | None = None) -> None:
-    """WeChat refused for good: the reason in plain Chinese, a manual fallback pack, one alert per cause."""
+           detail: dict | None = None, rid: str | None = None) -> None:
+    """WeChat refused for good: the reason in plain Chinese, a manual fallback pack, one alert per cause.
+
+    WeChat's request id of the refusal (``rid``; else the one in ``detail`` or at the end of
+    ``message``) goes into the attempt's detail and the alert, whose text then ends with it: staff
+    diagnose it (``openapi/rid/get``) or give it to WeChat's support."""
     from wxpub.publishing.fallback import write_pack
+
+    rid = rid or (detail or {}).get("rid") or rid_of(message)
 
     release.error_code, release.error_message = errcode, message
     move(session, release, State.FAILED, reason=message, actor=actor, now=now)
@@ -115,16 +122,17 @@ def failed(session, release: Release, *, errcode, message: str, actor: str, now:
         log.exception("release %s: fallback pack failed: %s", release.id, pack_error)
     session.add(PublishAttempt(release_id=release.id, step="failed", worker=actor, started_at=now,
                                finished_at=now, outcome="permanent", errcode=errcode,
-                               detail={"message": message, **(detail or {})}))
+                               detail={"message": message, **(detail or {}), **({"rid": rid} if rid else {})}))
     cause = alerts.cause_for(errcode, release.id)
     if cause.startswith("account:"):
-        text = (f"公众号设置或权限有问题，所有待发布的内容都会受影响，请尽快处理：{message}"
-                f"（首个受影响的是发布 {release.id}，{PACK_HINT}）")
+        text = (f"公众号设置或权限有问题，所有待发布的内容都会受影响，请尽快处理"
+                f"（首个受影响的是发布 {release.id}，{PACK_HINT}）：{message}")
     else:
-        text = f"发布 {release.id} 失败：{message} {PACK_HINT}。"
+        text = f"发布 {release.id} 失败（{PACK_HINT}）：{message}"
+    if rid and rid not in text:  # the text ends with WeChat's "… rid: …", as its errmsg does
+        text = f"{text} rid: {rid}"
     alerts.raise_alert(session, cause=cause, message=text, now=now, release_id=release.id,
-                       webhook_url=settings.alert_webhook_url,
-                       settings=settings)
+                       webhook_url=settings.alert_webhook_url, settings=settings, rid=rid)
 
 
 def cancel(session, release: Release, *, reason: str, actor: str, now: datetime) -> None:

@@ -49,10 +49,15 @@ ACTION_NAMES = {
     "release.hold": "暂停发布", "release.resume": "恢复发布", "release.reschedule": "调整发布时间",
     "release.manual": "记录人工发布", "plan.save": "保存发布计划",
     "alert.acknowledge": "确认告警", "alert.resolve": "告警标为已解决",
+    "comment.reply": "回复读者留言", "comment.delete_reply": "删除留言回复", "comment.elect": "留言设为精选",
+    "comment.unelect": "留言取消精选", "comment.delete": "删除读者留言", "comment.open": "打开文章留言",
+    "comment.close": "关闭文章留言",
+    "wechat.diagnose": "诊断微信请求", "series.comment_policy": "修改留言设置",
 }
 OBJECT_NAMES = {"case": "案例", "message": "推送", "release": "发布", "user": "账号", "chapter": "篇章",
                 "series": "系列", "plan": "发布计划", "import_batch": "上传批次", "address": "网络地址",
-                "alert": "告警"}
+                "alert": "告警", "comment": "读者留言", "comment_article": "留言文章",
+                "rid": "微信请求（rid）"}
 STATUS_NAMES = {"pending": "待定", "selected": "入选", "rejected": "淘汰"}
 VIEW_ROLES = ("approver", "reviewer")  # who may read the log (admins may do everything)
 PER_PAGE = 50
@@ -295,6 +300,10 @@ def object_href(object_type: str, object_id: str, *, see_users: bool) -> str | N
         return f"/releases/{object_id}"
     if object_type == "alert":
         return f"/alerts#alert-{object_id}"
+    if object_type == "comment":
+        return f"/comments/{object_id}"
+    if object_type == "comment_article":
+        return f"/comments?article={object_id}"
     return paths.get(object_type)
 
 

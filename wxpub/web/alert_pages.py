@@ -4,9 +4,10 @@
 * ``POST /alerts/<id>/acknowledge``                  "I am on it": the alert stays open
 * ``POST /alerts/<id>/resolve``                      closed; needs ``confirm`` (a tick box, which
                                                      alerts.js replaces by a confirmation dialog)
+* ``POST /alerts/<id>/diagnose``                     诊断 the alert's WeChat rid: the result page
 
-Everyone logged in may look; editors and approvers (and admins) may acknowledge and resolve,
-others get the 403 page. POST → one use case (``wxpub.notify.inbox``) → redirect → a flash.
+Everyone logged in may look; editors and approvers (and admins) may acknowledge, resolve and
+diagnose, others get the 403 page. POST → one use case (``wxpub.notify.inbox``) → redirect → a flash.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from flask_login import current_user
 
 from wxpub.core.errors import ValidationError, WxpubError
 from wxpub.notify import inbox
+from wxpub.releases import diagnose
 from wxpub.staff.users import has_role
-from wxpub.web import db_session
+from wxpub.web import db_session, runtime
 from wxpub.web.api_common import flag
 from wxpub.web.desk import actor, done, failed, login_only, now
+from wxpub.web.release_pages import diagnosis_page
 
 bp = Blueprint("alert_pages", __name__)
 
@@ -59,7 +62,9 @@ def index():
                            counts=inbox.counts(session), releases=inbox.affected(session, rows),
                            names=inbox.SHOW_NAMES, severity_names=inbox.SEVERITY_NAMES,
                            show_of=inbox.show_of, can_act=has_role(current_user, *inbox.ACT_ROLES),
-                           per_page=inbox.PER_PAGE, who=lambda name: names.get(name, name)), 400 if error else 200
+                           per_page=inbox.PER_PAGE, who=lambda name: names.get(name, name),
+                           can_diagnose=has_role(current_user, *diagnose.ROLES),
+                           fresh=lambda at: diagnose.fresh(at, now()), too_old=diagnose.TOO_OLD), 400 if error else 200
 
 
 @bp.post("/alerts/<id:alert_id>/acknowledge")
@@ -89,6 +94,20 @@ def resolve(alert_id: int):
         return _back(alert_id)
     done(f"告警 {alert_id} 已标为已解决；同一问题再次出现时会重新告警")
     return _back(alert_id)
+
+
+@bp.post("/alerts/<id:alert_id>/diagnose")
+@login_only
+def diagnose_alert(alert_id: int):
+    """诊断 the alert's rid: what WeChat kept of the failed request behind it."""
+    if not has_role(current_user, *diagnose.ROLES):
+        abort(403)
+    alert = inbox.get(db_session(), alert_id)
+    back = url_for("alert_pages.index") + f"#alert-{alert.id}"
+    error = "" if alert.rid else f"告警 {alert.id} 没有微信请求编号（rid），无法诊断"
+    return diagnosis_page(alert.rid or "", lambda: diagnose.diagnose(runtime(), alert.rid, actor=actor(),
+                                                                      alert_id=alert.id),
+                          subject=f"告警 {alert.id}", back_url=back, error=error, status=400 if error else 200)
 
 
 def init_app(app: Flask) -> None:

@@ -6,8 +6,9 @@ CSRF token and the editor or approver role — admins pass anyway). Times are Be
 * ``POST /api/v1/alerts/<id>/acknowledge``  someone is on it: the alert stays open
 * ``POST /api/v1/alerts/<id>/resolve``      closed: the next occurrence of its cause alerts again
 
-Each write answers with the alert; 400 names a bad ``state``, 404 an unknown alert, 409 an alert
-already acknowledged or resolved.
+An alert carries ``rid`` (WeChat's request id of the failure behind it, for 诊断: ``POST
+/api/v1/diagnose``; null when none). Each write answers with the alert; 400 names a bad
+``state``, 404 an unknown alert, 409 an alert already acknowledged or resolved.
 """
 
 from __future__ import annotations

@@ -11,6 +11,11 @@ CSRF token and the editor or approver role — admins pass anyway). Times are Be
 * ``POST /api/v1/releases/<id>/reschedule``  ``{"at": ISO 8601 with offset | "YYYY-MM-DD HH:MM"}``
 * ``POST /api/v1/releases/<id>/manual``  ``{"article_urls": [...]}`` (published by hand in the
   WeChat back office)
+* ``POST /api/v1/diagnose``  ``{"rid", "release_id"?, "alert_id"?}`` → what WeChat kept of that
+  request: ``{"rid", "invoke_time" (Beijing ISO 8601), "cost_in_ms", "request_url", "request_body",
+  "response_body", "client_ip", "errcode", "errmsg", "explanation"}`` (access tokens masked); 404
+  for a rid WeChat does not know (76001), 409 one of another account (76002), 410 one it no longer
+  keeps (76003) or that wxpub recorded more than 7 days ago (WeChat is then not asked)
 
 Each write answers with the release detail; 400 names the bad field, 404 an unknown release,
 409 a move the state model (or the 群发 quota) refuses.
@@ -21,7 +26,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from wxpub.core.errors import ValidationError
-from wxpub.releases import actions, detail, queries
+from wxpub.releases import actions, detail, diagnose, queries
 from wxpub.web import db_session, runtime
 from wxpub.web.api_common import actor, body
 
@@ -101,6 +106,24 @@ def manual_release(release_id: int):
     return _answer(release_id)
 
 
+def diagnose_rid():
+    """POST /api/v1/diagnose ``{"rid"}`` — 诊断: WeChat's record of the request (``openapi/rid/get``)."""
+    data = body()
+    unknown = sorted(set(data) - {"rid", "release_id", "alert_id"})
+    if unknown:
+        raise ValidationError(f"不认识的字段：{'、'.join(unknown)}（可用：rid、release_id、alert_id）")
+    ids = {}
+    for name in ("release_id", "alert_id"):
+        value = data.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValidationError(f"字段 {name} 应为正整数")
+        ids[name] = value
+    return jsonify(diagnose.diagnose(runtime(), data.get("rid"), actor=actor(), **ids))
+
+
+diagnose_rid.write_roles = diagnose.ROLES
+diagnose_rid.forbidden_message = "不能诊断微信请求，请由编辑或终审操作"
+
 for _view in (retry_release, cancel_release, hold_release, resume_release, reschedule_release,
               manual_release):
     _view.write_roles = WRITE_ROLES
@@ -115,4 +138,5 @@ ROUTES = [
     ("/releases/<id:release_id>/resume", resume_release, ["POST"]),
     ("/releases/<id:release_id>/reschedule", reschedule_release, ["POST"]),
     ("/releases/<id:release_id>/manual", manual_release, ["POST"]),
+    ("/diagnose", diagnose_rid, ["POST"]),
 ]

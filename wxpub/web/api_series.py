@@ -4,13 +4,15 @@ writes need the CSRF token and the editor role).
 * ``GET   /api/v1/series``                    ``{"series": [series …]}``
 * ``POST  /api/v1/series``                    ``{name, intro?, chapters?}`` → 201 + the series
 * ``GET   /api/v1/series/<id>``               the series
-* ``PATCH /api/v1/series/<id>``               any of ``name``, ``intro``, ``is_open`` → the series
+* ``PATCH /api/v1/series/<id>``               any of ``name``, ``intro``, ``is_open``,
+  ``comment_policy`` (``everyone`` | ``followers`` | ``closed``: who may comment on its articles) → the series
 * ``GET   /api/v1/series/<id>/chapters``      ``{"chapters": [chapter …]}``
 * ``POST  /api/v1/series/<id>/chapters``      ``{name, intro?}`` → 201 + the chapter (at the end)
 * ``PATCH /api/v1/chapters/<id>``             any of ``name``, ``intro`` → the chapter
 * ``POST  /api/v1/cases/status``              ``{"case_ids": [...], "status": "selected"}`` → the cases
 
-A series is ``{id, name, intro: [paragraph …], is_open, cover_sha256, counts, chapters: [chapter …]}``;
+A series is ``{id, name, intro: [paragraph …], is_open, cover_sha256, comment_policy,
+comment_policy_name, counts, chapters: [chapter …]}`` (a new series: ``comment_policy`` everyone);
 a chapter is ``{id, series_id, name, position, intro, settings, counts}``; ``counts`` is
 ``{pending, selected, rejected, total}``. ``intro`` is a list of paragraphs (a string is split into
 lines). Wrong types are a 400 naming the field.
@@ -108,10 +110,11 @@ def get_series(series_id: int):
 
 
 def update_series(series_id: int):
-    """PATCH /api/v1/series/<id> with any of ``name``, ``intro``, ``is_open`` (a boolean)."""
-    data = _only(body(), ("name", "intro", "is_open"))
+    """PATCH /api/v1/series/<id> with any of ``name``, ``intro``, ``is_open`` (a boolean),
+    ``comment_policy`` (everyone | followers | closed)."""
+    data = _only(body(), ("name", "intro", "is_open", "comment_policy"))
     if not data:
-        raise ValidationError("请求体中没有要修改的字段（可用：name、intro、is_open）")
+        raise ValidationError("请求体中没有要修改的字段（可用：name、intro、is_open、comment_policy）")
     fields = {}
     if "name" in data:
         fields["name"] = _string(data, "name")
@@ -121,6 +124,8 @@ def update_series(series_id: int):
         if not isinstance(data["is_open"], bool):
             raise ValidationError("字段 is_open 应为 true 或 false")
         fields["is_open"] = data["is_open"]
+    if "comment_policy" in data:
+        fields["comment_policy"] = series_service.clean_policy(data["comment_policy"])
     session = db_session()
     row = series_service.update_series(session, series_id, actor=actor(), now=_now(), **fields)
     return jsonify(_series_json(session, row))

@@ -6,6 +6,8 @@
 * ``GET  /releases/<id>/status.json`` what ``release.js`` polls while the release is in flight
 * ``GET  /releases/<id>/pack.zip``    the manual fallback pack as a zip (404 page when none)
 * ``POST /releases/<id>/retry|cancel|hold|resume|reschedule|manual``  the staff actions
+* ``POST /releases/<id>/diagnose``    诊断: what WeChat kept of one of its rids (``rid`` field),
+  shown on a result page (``wxpub.releases.diagnose``)
 
 Everyone logged in may look; only editors and approvers (admins pass) act — anyone else gets the
 403 page and sees no forms. Each POST calls the same service function as the JSON API
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 from functools import wraps
 from urllib.parse import quote
 
@@ -27,7 +30,7 @@ from flask_login import current_user
 
 from wxpub.core.errors import ValidationError, WxpubError
 from wxpub.core.release_states import MODE_NAMES, STATE_NAMES, State
-from wxpub.releases import actions, detail, manual, pack, queries
+from wxpub.releases import actions, detail, diagnose, manual, pack, queries
 from wxpub.staff.users import has_role
 from wxpub.web import db_session, runtime
 from wxpub.web.desk import actor, done, failed, login_only, now, tz
@@ -46,6 +49,11 @@ ACTION_NAMES = {"retry": "重试", "cancel": "取消发布", "hold": "暂停", "
 def can_act() -> bool:
     """True when the current person may act on releases (editors, approvers, admins)."""
     return current_user.is_authenticated and has_role(current_user, *WRITE_ROLES)
+
+
+def can_diagnose() -> bool:
+    """True when the current person may ask WeChat about a rid (editors, approvers, admins)."""
+    return current_user.is_authenticated and has_role(current_user, *diagnose.ROLES)
 
 
 def actors_only(view):
@@ -104,7 +112,38 @@ def _page(release_id: int, *, form: str | None = None, error: str | None = None,
     return render_template(
         "releases/detail.html", d=data, r=release, can_act=can_act(), form=form, error=error,
         values={**defaults, **(values or {})}, action_names=ACTION_NAMES,
-        has_pack=_has_pack(release)), status
+        has_pack=_has_pack(release), can_diagnose=can_diagnose(),
+        diagnosable={rid: diagnose.fresh(at, now()) for rid, at in rid_times(data).items()},
+        too_old=diagnose.TOO_OLD), status
+
+
+def rid_times(data: dict) -> dict:
+    """Each WeChat rid of the release page's attempt log and when it was first recorded."""
+    times = {}
+    for entry in data["log"]:
+        if entry["rid"] and entry["rid"] not in times:
+            times[entry["rid"]] = entry["started_at"]
+    return times
+
+
+def diagnosis_page(rid: str, run, *, subject: str, back_url: str, status: int = 200, error: str = ""):
+    """The 诊断 result page: ``run()`` (the service call) answers what WeChat kept of ``rid``, or is
+    refused (the reason in Chinese, the page's status the refusal's 4xx)."""
+    shown = None
+    if not error:
+        try:
+            shown = run()
+        except WxpubError as refused:
+            error = refused.message
+            status = refused.http_status if 400 <= refused.http_status < 500 else 502
+    return render_template("releases/diagnose.html", rid=rid, shown=shown, error=error, subject=subject,
+                           back_url=back_url, invoke_at=_invoke_at(shown)), status
+
+
+def _invoke_at(shown: dict | None) -> str:
+    if not shown or not shown.get("invoke_time"):
+        return "（微信没有记录）"
+    return f"{datetime.fromisoformat(shown['invoke_time']):%Y-%m-%d %H:%M:%S}"
 
 
 def _has_pack(release) -> bool:
@@ -250,6 +289,22 @@ def release_manual(release_id: int):
                                                                    by=actor(), now=now()),
                 lambda r: [f"已记录人工发布：发布 {r.id} 现为“人工发布”，共 {len(r.article_urls or [])} 个文章链接；"
                            "系统不会再发送它，统计数据会关联到这些文章。"], values)
+
+
+@bp.post("/releases/<id:release_id>/diagnose")
+@login_only
+def release_diagnose(release_id: int):
+    """诊断 a rid of this release (its failure's or an attempt's): what WeChat kept of the request."""
+    if not can_diagnose():
+        abort(403)
+    session = db_session()
+    release = queries.get(session, release_id)
+    rid = (request.form.get("rid") or "").strip()
+    back = url_for("release_pages.release_page", release_id=release_id)
+    known = rid_times(detail.page(session, release, runtime().settings, now=now()))
+    error = "" if rid in known else f"rid“{rid[:70]}”不是发布 {release_id} 的微信请求编号，请从发布页面点“诊断”"
+    return diagnosis_page(rid, lambda: diagnose.diagnose(runtime(), rid, actor=actor(), release_id=release_id),
+                          subject=f"发布 {release_id}", back_url=back, error=error, status=400 if error else 200)
 
 
 def init_app(app: Flask) -> None:

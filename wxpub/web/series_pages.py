@@ -11,6 +11,7 @@ what was typed and the reason beside it. Everyone logged in may look; only edito
 * ``POST /series/<id>``                     name and intro
 * ``POST /series/<id>/state``               open (``open=1``) or close (ticked ``confirm``) for imports
 * ``POST /series/<id>/cover``               upload the cover image
+* ``POST /series/<id>/comments``            留言设置: ``policy=everyone|followers|closed``
 * ``POST /series/<id>/chapters``            新建篇章
 * ``POST /series/chapters/<id>``            rename a chapter, change its intro
 * ``POST /series/chapters/<id>/move``       ``direction=up|down``
@@ -23,12 +24,18 @@ from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from wxpub.core.content import STANDARD_CHAPTERS
 from wxpub.core.errors import WxpubError
 from wxpub.library import catalog, series as series_service, service
+from wxpub.models.comments import COMMENT_POLICIES
 from wxpub.web import db_session, upload_limit
 from wxpub.web.desk import actor, done, editor_only, failed, login_only, now
 
 bp = Blueprint("series_pages", __name__)
 MAX_COVER_UPLOAD = service.MAX_COVER_BYTES + 512 * 1024  # the form's own bytes on top of the image
 CONFIRM = "请勾选确认框"
+# The 留言设置 choices, each with what it means for readers (the series page's radio buttons).
+POLICIES = [(key, COMMENT_POLICIES[key][0], meaning) for key, meaning in (
+    ("everyone", "文章打开留言，任何读者都可以留言"),
+    ("followers", "文章打开留言，只有关注了公众号的读者可以留言"),
+    ("closed", "文章不打开留言，读者无法在文章下互动"))]
 
 
 def _text(name: str) -> str:
@@ -53,7 +60,8 @@ def _list_page(*, error: str | None = None, values: dict | None = None, status: 
     listing = [{"series": s, "chapters": len(s.chapters),
                 "totals": catalog.series_totals(s.chapters, counts)} for s in rows]
     values = values or {"name": "", "intro": "", "chapters": "\n".join(STANDARD_CHAPTERS)}
-    return render_template("series/list.html", listing=listing, error=error, values=values), status
+    return render_template("series/list.html", listing=listing, error=error, values=values,
+                           policy_name=series_service.policy_name), status
 
 
 @bp.post("/series")
@@ -86,7 +94,8 @@ def _detail_page(series_id: int, *, form: str | None = None, error: str | None =
     chapters = sorted(row.chapters, key=lambda c: (c.position, c.id))
     counts = catalog.counts_by_chapter(session, [row.id])
     return render_template(
-        "series/detail.html", series=row, chapters=chapters, counts=counts,
+        "series/detail.html", series=row, chapters=chapters, counts=counts, policies=POLICIES,
+        policy_name=series_service.policy_name,
         empty=catalog.empty_counts(), totals=catalog.series_totals(chapters, counts),
         form=form, error=error, values=values or {}), status
 
@@ -128,6 +137,17 @@ def series_state(series_id: int):
         db_session(), series_id, is_open=opening, actor=actor(), now=now()),
         lambda row: f"系列“{row.name}”" + ("已开放，可以向它导入案例。" if opening else
                                           "已关闭：不再接受导入，已有案例不受影响。"))
+
+
+@bp.post("/series/<id:series_id>/comments")
+@editor_only
+def series_comments(series_id: int):
+    """留言设置: who may comment on the series' articles (everyone, followers only, nobody)."""
+    policy = request.form.get("policy", "")
+    return _act(series_id, "comments", lambda: series_service.set_comment_policy(
+        db_session(), series_id, policy, actor=actor(), now=now()),
+        lambda row: f"已保存系列“{row.name}”的留言设置：{series_service.policy_name(row.comment_policy)}。"
+                    "之后发布的文章按此设置打开或关闭留言，已发布的文章不变。", {"policy": policy})
 
 
 @bp.post("/series/<id:series_id>/cover")

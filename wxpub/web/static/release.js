@@ -1,5 +1,5 @@
 /* The release page (/releases/<id>): a confirm() before destructive forms (the server also needs
-   the ticked box), a copy button for WeChat's rid, and — while the release is in flight — a poll of
+   the ticked box; the copy button for WeChat's rid is copy.js), and — while the release is in flight — a poll of
    its status that reloads the page when something changed (or says so, when a form is being filled). */
 (function () {
   "use strict";
@@ -11,30 +11,6 @@
       }
     });
   });
-
-  document.querySelectorAll("button[data-copy]").forEach(function (button) {
-    var target = document.getElementById(button.getAttribute("data-copy"));
-    if (!target) { return; }
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      var text = target.textContent.trim();
-      var said = function () { button.textContent = "已复制"; setTimeout(function () { button.textContent = "复制"; }, 2000); };
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(text).then(said, function () { select(target); });
-      } else {
-        select(target);
-        try { if (document.execCommand("copy")) { said(); } } catch (e) { /* selected: Ctrl+C */ }
-      }
-    });
-  });
-
-  function select(node) {
-    var range = document.createRange();
-    range.selectNodeContents(node);
-    var selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-  }
 
   // A refused form is shown again: bring its reason (beside the form) into view.
   var refusal = document.querySelector(".rl-form .error");

@@ -26,7 +26,8 @@ def demo(tmp_path):
         rt = story.prepare()
         ids = story.plan(rt)
         story.publish(rt, ids, timeout=90)
-        _rt, offset = story.statistics()
+        later, offset = story.statistics()
+        story.comments(later)
         story.serve_with_offset(offset)
         yield story
     finally:

@@ -40,6 +40,7 @@ from wxpub.infra.runtime import Runtime
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_USER, DEMO_PASSWORD = "demo", "binhai-yanshi-2023"  # meets wxpub.staff.passwords
+DEMO_REPLY = "感谢您的关注和支持！我们会持续推出更多优化营商环境的创新实践案例。"
 SERIES = "2023年度滨海新区优化营商环境创新实践案例展示"
 CHAPTERS = ("市场环境", "政务环境", "法治环境", "人文环境")
 
@@ -201,6 +202,21 @@ class Demo:
         say(f"⑥ 沙箱时间前进到 {target:%Y-%m-%d %H:%M}（北京时间），拉取阅读统计：{report.summary()}")
         return rt, offset
 
+    def comments(self, rt: Runtime) -> None:
+        """Pull the readers' comments the sandbox let arrive after publication, and answer the oldest
+        one as the editor (the rest stay 待回复, some past the answer time: one alert says so)."""
+        from wxpub.comments import pull as comment_pull, queries as comment_queries, service as comment_service
+        report = comment_pull.pull(rt)
+        with rt.db.session() as session:
+            waiting = comment_queries.inbox(session, "unanswered", now=rt.clock.now(), tz=rt.settings.tz,
+                                            answer_hours=rt.settings.comment_answer_hours)
+        answered = 0
+        if waiting:
+            action = comment_service.act(rt, actor=demo_review.DEMO_STAFF[0][0], kind="reply",
+                                         comment_id=waiting[0]["id"], text=DEMO_REPLY)
+            answered = int(action.status == "sent")
+        say(f"⑦ 拉取读者留言：{report.summary()} 编辑已回复 {answered} 条，其余待回复。")
+
     def serve_with_offset(self, offset: float) -> None:
         """Restart web and scheduler "three days later", in step with the sandbox."""
         for proc in [p for p in self.children if p.wxpub_name in ("web", "scheduler")]:
@@ -225,12 +241,13 @@ def run(root: Path, *, host: str = "127.0.0.1", web_port: int = 8000, sandbox_po
         rt = demo.prepare()
         ids = demo.plan(rt)
         demo.publish(rt, ids)
-        _rt, offset = demo.statistics()
+        later, offset = demo.statistics()
+        demo.comments(later)
         demo.serve_with_offset(offset)
         say("")
         say(f"工作台：{demo.web_url}/workbench   登录：{DEMO_USER} / {DEMO_PASSWORD}")
         say(f"发布日历：{demo.web_url}/calendar   发布：{demo.web_url}/releases   排期：{demo.web_url}/plans"
-            f"   告警：{demo.web_url}/alerts")
+            f"   告警：{demo.web_url}/alerts   留言：{demo.web_url}/comments")
         say(f"阅读数据：{demo.web_url}/dashboard/   文章预览：{demo.web_url}/preview/"
             f"   微信沙箱：{demo.sandbox_url}/sandbox/calls")
         say(f"案例库（导入、编辑、排版）：{demo.web_url}/library   系列与篇章：{demo.web_url}/series")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from wxpub.core.errors import WxpubError
 from wxpub.core.render.credits import append_credits
 from wxpub.editorial.sheet import draft_credits
-from wxpub.models import MediaFile, MessageVersion, UploadedMedia
+from wxpub.models import COMMENT_POLICIES, MediaFile, MessageVersion, Series, UploadedMedia
 from wxpub.core.render import substitute_images
 
 THUMB_LIMIT = 64 * 1024
@@ -64,6 +64,10 @@ def draft_payload(session: Session, wx, account_id: int, version: MessageVersion
     for a theme with credits, the reviewers' line from the archived 审核表 at the end)."""
     multi = len(version.articles) > 1
     credits = draft_credits(session, version)
+    # Comments (留言) as the series chooses: everyone, followers only, or closed.
+    series = session.get(Series, version.message.series_id) if version.message is not None else None
+    policy = getattr(series, "comment_policy", None) or "everyone"
+    comments = dict(COMMENT_POLICIES.get(policy, COMMENT_POLICIES["everyone"])[1])
     out = []
     for article in version.articles:
         urls = {sha: ensure_uploaded(session, wx, account_id, sha, "uploadimg", now=now, commit=commit,
@@ -75,6 +79,5 @@ def draft_payload(session: Session, wx, account_id: int, version: MessageVersion
                     "digest": "" if multi else article.digest,
                     "content": append_credits(substitute_images(article.html, urls), credits),
                     "content_source_url": article.content_source_url,
-                    "thumb_media_id": cover.media_id, "need_open_comment": 0,
-                    "only_fans_can_comment": 0})
+                    "thumb_media_id": cover.media_id, **comments})
     return out

@@ -156,7 +156,15 @@ def _overview_data() -> dict:
 @login_required
 def overview():
     """Series overview: totals, freshness, account trend, chapters, top articles, library."""
-    return _page(("overview",), "dashboard/overview.html", _overview_context)
+    return _page(("overview", _comment_marker()), "dashboard/overview.html", _overview_context)
+
+
+def _comment_marker() -> tuple:
+    """What the 留言 block depends on (one query): a pull, a reply or the answer time passing
+    changes the overview's key, so the block shows the change on the next request."""
+    from wxpub.comments import page_queries
+    return page_queries.marker(db_session(), now=runtime().clock.now(),
+                               answer_hours=runtime().settings.comment_answer_hours)
 
 
 def _overview_context() -> dict:
@@ -167,7 +175,13 @@ def _overview_context() -> dict:
                                     title=f"最近 {TREND_DAYS} 天账号每日阅读与分享")
     chapter_chart = charts.bar_chart(
         [(f"{r['chapter']}", r["read_user"]) for r in data["chapters"].rows], title="各篇章阅读人数")
-    return dict(data, trend_chart=trend_chart, chapter_chart=chapter_chart)
+    from wxpub.comments import queries as comment_queries
+    settings = runtime().settings
+    comments = dict(comment_queries.counts(db_session(), now=runtime().clock.now(),
+                                           answer_hours=settings.comment_answer_hours),
+                    times=comment_queries.reply_times(db_session(), settings.tz),
+                    answer_hours=settings.comment_answer_hours)
+    return dict(data, trend_chart=trend_chart, chapter_chart=chapter_chart, comments=comments)
 
 
 def _jsonable(value):

@@ -48,11 +48,13 @@ def periodic_jobs(rt: Runtime, jobs: Jobs, sync) -> list[tuple]:
         (jobs.check_liveness, {"trigger": "interval", "seconds": LIVENESS_SECONDS}, "account-liveness"),
         (jobs.pull_statistics, {"trigger": CronTrigger(hour="8-12", minute=30, timezone=rt.settings.timezone)},
          "pull-statistics"),
+        (jobs.pull_comments, {"trigger": "interval", "minutes": rt.settings.comment_pull_minutes},
+         "pull-comments"),
     ]
 
 
 PERIODIC_IDS = frozenset({"sync-releases", "resume-and-confirm", "deliver-outbox", "preflight",
-                          "pull-statistics", "account-liveness"})
+                          "pull-statistics", "account-liveness", "pull-comments"})
 
 
 class _QuietOverlaps(logging.Filter):

@@ -36,7 +36,7 @@ def test_command_has_exactly_the_documented_options():
     names = {opt for p in sandbox.params for opt in p.opts}
     assert names == {"--host", "--port", "--appid", "--secret", "--token", "--aes-key", "--callback-url",
                      "--account-type", "--publish-delay", "--fault-rate", "--seed", "--slow-seconds",
-                     "--allow-callback-host", "--comments-per-article"}
+                     "--allow-callback-host", "--comments-per-article", "--account", "--accounts"}
 
 
 @pytest.mark.parametrize("value", [-1, "3", 2.5, True])

@@ -39,12 +39,32 @@ def _default(name: str):
               help="除本机外允许接收事件推送的主机（可重复；链路本地/元数据地址始终拒绝）")
 @click.option("--comments-per-article", "comments_per_article", default=None, metavar="N",
               help="每篇开放留言的文章生成的读者留言数（不填则 2–6 条，0 表示不生成）")
-def sandbox(**options) -> None:
+@click.option("--account", "account_options", multiple=True, metavar="NAME:APPID:SECRET[:TYPE]",
+              help="模拟的公众号（可重复，第一个为控制接口的默认账号）；TYPE 为 subscription（默认）或 service")
+@click.option("--accounts", "accounts_file", default=None, metavar="FILE",
+              help="账号清单文件（YAML 或 JSON 列表，每项含 name、appid、secret，可选 type、token、aes_key、"
+                   "callback_url）")
+def sandbox(account_options=(), accounts_file=None, **options) -> None:
     """Validate the options, print every effective setting and serve until interrupted."""
+    from wxpub.sandbox.accounts import AccountError, load_accounts_file, parse_account_option
     from wxpub.sandbox.app import make_sandbox_server
 
     if in_production():
         raise click.ClickException(PRODUCTION_REFUSAL)
+    try:
+        accounts = tuple(parse_account_option(a) for a in account_options)
+        if accounts_file is not None:
+            accounts += load_accounts_file(accounts_file)
+    except AccountError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if accounts:
+        ctx = click.get_current_context()
+        given = [f"--{name.replace('_', '-')}" for name in ("appid", "secret", "account_type")
+                 if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
+        if given:
+            raise click.UsageError(f"{'、'.join(given)} 不能与 --account / --accounts 同时使用："
+                                   "多账号时请在每个账号的定义中给出 AppID、AppSecret 和类型")
+        options["accounts"] = accounts
     per_article = options.get("comments_per_article")
     if per_article is not None:
         text = str(per_article).strip()
@@ -59,16 +79,15 @@ def sandbox(**options) -> None:
                    "（控制接口没有登录）。只应在可信的培训网络中这样做；平时请用默认的 127.0.0.1。", err=True)
     server = make_sandbox_server(config)
     port = server.server_port
-    lines = [
-        ("监听地址", f"http://{config.host}:{port}"),
-        ("AppID", config.appid),
-        ("AppSecret", config.masked_secret),
-        ("Token", config.masked_token),
-        ("EncodingAESKey", config.masked_aes_key),
-        ("事件推送地址", config.callback_url or "（未设置，不推送事件）"),
+    lines = [("监听地址", f"http://{config.host}:{port}")]
+    configs = config.account_configs()
+    for number, (name, account) in enumerate(configs, start=1):
+        indent = "  " if len(configs) > 1 else ""
+        if len(configs) > 1:
+            lines.append((f"账号 {number}", f"{name}" + ("（默认账号：不带 appid 的控制请求用它）" if number == 1 else "")))
+        lines += [(indent + label, value) for label, value in _account_lines(account)]
+    lines += [
         ("允许推送的其他主机", "、".join(config.callback_hosts) or "（无，仅本机）"),
-        ("账号类型", {"subscription": "subscription（公众号：群发每天 1 次）",
-                  "service": "service（服务号：群发每月 4 次）"}[config.account_type]),
         ("发布延迟", f"{config.publish_delay:g} 秒（沙箱时间）"),
         ("故障比例", f"{config.fault_rate:g}"),
         ("随机种子", str(config.seed)),
@@ -88,3 +107,16 @@ def sandbox(**options) -> None:
     finally:
         server.server_close()
     click.echo("\n沙箱已停止（内存中的数据已丢弃）。")
+
+
+def _account_lines(config: SandboxConfig) -> list[tuple[str, str]]:
+    """Banner lines of one account, secrets masked."""
+    return [
+        ("AppID", config.appid),
+        ("AppSecret", config.masked_secret),
+        ("Token", config.masked_token),
+        ("EncodingAESKey", config.masked_aes_key),
+        ("事件推送地址", config.callback_url or "（未设置，不推送事件）"),
+        ("账号类型", {"subscription": "subscription（公众号：群发每天 1 次）",
+                  "service": "service（服务号：群发每月 4 次）"}[config.account_type]),
+    ]

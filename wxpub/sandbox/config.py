@@ -5,16 +5,19 @@ Nothing here (nor anywhere in the sandbox) imports wxpub's production code: the 
 """
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
+
+from wxpub.sandbox.accounts import (AES_KEY_RE, APPID_RE, TOKEN_RE, AccountError, as_account,
+                                    check_accounts)
 from urllib.parse import urlsplit
 
 ACCOUNT_TYPES = ("subscription", "service")
-_AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
-_APPID_RE = re.compile(r"^wx[A-Za-z0-9]{6,30}$")
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9]{3,32}$")
+_AES_KEY_RE, _APPID_RE, _TOKEN_RE = AES_KEY_RE, APPID_RE, TOKEN_RE
 #: A 微信号 as WeChat allows it: 6–20 characters, a letter first, then letters, digits, _ or -.
 WXNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{5,19}$")
 #: Followers the sandbox knows from the start (``message/mass/preview`` by 微信号 reaches only
@@ -121,11 +124,34 @@ class SandboxConfig:
     followers: tuple[str, ...] = DEFAULT_FOLLOWERS  # 微信号 of subscribed followers (code only)
     preview_limit: int = 100  # previews by 微信号 per Beijing day (code only)
     comments_per_article: int | None = None  # synthetic comments per article (None = seeded 2–6)
+    accounts: tuple[Any, ...] = ()  # SandboxAccount (accounts.py); empty = the one account above
 
     def __post_init__(self) -> None:
         self.callback_hosts = tuple(self.callback_hosts or ())
         self.followers = tuple(self.followers or ())
+        try:
+            self.accounts = tuple(as_account(a) for a in (self.accounts or ()))
+        except AccountError as exc:
+            raise SandboxConfigError(str(exc)) from None
         self.validate()
+
+    def account_configs(self) -> list[tuple[str, "SandboxConfig"]]:
+        """(name, per-account config) for every emulated account, the first being the default one.
+
+        Without ``accounts`` that is this config itself (named ``default``). Otherwise each account's
+        appid, secret, type, token, AES key and callback URL replace the sandbox-wide ones; an account
+        without its own callback URL gets ``callback_url`` + ``/<name>`` (empty stays empty)."""
+        if not self.accounts:
+            return [("default", self)]
+        configs = []
+        for account in self.accounts:
+            callback = account.callback_url or (
+                f"{self.callback_url.rstrip('/')}/{account.name}" if self.callback_url else "")
+            configs.append((account.name, dataclasses.replace(
+                self, accounts=(), appid=account.appid, secret=account.secret,
+                account_type=account.account_type, token=account.token or self.token,
+                aes_key=account.aes_key or self.aes_key, callback_url=callback)))
+        return configs
 
     def validate(self) -> None:
         """Raise SandboxConfigError naming the first invalid option."""
@@ -172,6 +198,11 @@ class SandboxConfig:
         if not isinstance(self.preview_limit, int) or isinstance(self.preview_limit, bool) \
                 or self.preview_limit < 0:
             raise SandboxConfigError(f"preview_limit 无效：{self.preview_limit!r}，须为不小于 0 的整数")
+        if self.accounts:
+            try:
+                check_accounts(self.accounts, self.allowed_callback_hosts, callback_url_problem)
+            except AccountError as exc:
+                raise SandboxConfigError(str(exc)) from None
         n = self.comments_per_article
         if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
             raise SandboxConfigError(f"--comments-per-article 无效：{n!r}，须为不小于 0 的整数"

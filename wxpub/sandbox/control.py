@@ -37,6 +37,52 @@ def _control_error(exc: ControlError) -> Response:
     return make_json({"error": "bad_request", "message": str(exc)}, status=400)
 
 
+@bp.before_app_request
+def choose_account() -> Response | None:
+    """Every request starts on the first account. A WeChat call switches by its access token (or
+    the appid of a token fetch); a control call by ``?appid=`` or ``"appid"`` in its JSON body."""
+    st = state()
+    st.select(None)
+    if not (request.path == "/sandbox" or request.path.startswith("/sandbox/")):
+        return None
+    refused = only_from_this_machine()  # first: a foreign page learns nothing, not even the appids
+    if refused is not None:
+        return refused
+    appid = request.args.get("appid")
+    if appid is None and request.method == "POST":
+        data = request.get_json(silent=True)
+        appid = data.get("appid") if isinstance(data, dict) else None
+    if appid is None:
+        return None
+    if appid not in st.accounts:
+        known = "、".join(f"{a.config.appid}（{a.name}）" for a in st.accounts.values())
+        return make_json({"error": "unknown_account", "message":
+                          f"appid 无效：沙箱中没有 AppID 为“{appid}”的公众号；现有：{known}"}, status=400)
+    st.select(appid)
+    return None
+
+
+def account_summary(st: SandboxState) -> list[dict]:
+    """Every emulated account, secrets masked (``GET /sandbox/accounts``)."""
+    rows = []
+    with st.lock:
+        for appid, account in st.accounts.items():
+            cfg = account.config
+            with st.using(appid):
+                rows.append({"name": account.name, "appid": appid, "secret": cfg.masked_secret,
+                             "account_type": cfg.account_type, "token": cfg.masked_token,
+                             "aes_key": cfg.masked_aes_key, "callback_url": account.callback_url,
+                             "gh_id": st.gh_id(), "verified": st.verified(),
+                             "drafts": len(account.drafts), "published": len(account.published)})
+    return rows
+
+
+@bp.get("/sandbox/accounts")
+def accounts() -> Response:
+    """The emulated official accounts, the first being the default of every control call."""
+    return make_json({"accounts": account_summary(state())})
+
+
 @bp.before_request
 def only_from_this_machine() -> Response | None:
     """Refuse control requests a foreign web page could make (see the module docstring); other
@@ -118,6 +164,7 @@ def summary() -> Response:
     cfg = st.config
     with st.lock:
         return make_json({
+            "account": st.account.name, "accounts": [a.config.appid for a in st.accounts.values()],
             "appid": cfg.appid, "secret": cfg.masked_secret, "token": cfg.masked_token,
             "aes_key": cfg.masked_aes_key,
             "account_type": cfg.account_type, "publish_delay": cfg.publish_delay,
@@ -129,11 +176,13 @@ def summary() -> Response:
 
 @bp.get("/sandbox/calls")
 def calls() -> Response:
-    """The WeChat call log, oldest first; `?path=/cgi-bin/draft/add` filters."""
+    """The WeChat call log (all accounts), oldest first; `?path=/cgi-bin/draft/add` and
+    `?appid=` filter."""
     st = state()
-    path = request.args.get("path")
+    path, appid = request.args.get("path"), request.args.get("appid")
     with st.lock:
-        entries = [dict(c) for c in st.calls if not path or c["path"] == path]
+        entries = [dict(c) for c in st.calls if (not path or c["path"] == path)
+                   and (not appid or c.get("appid") == appid)]
     return make_json(entries)  # type: ignore[arg-type]
 
 
@@ -283,7 +332,7 @@ def image(folder: str, ident: str) -> Response:
         abort(404)
     st = state()
     with st.lock:
-        for item in st.materials.values():
+        for item in (m for a in st.accounts.values() for m in a.materials.values()):
             if item.url and f"/{folder}/{ident}/0" in item.url:
                 return Response(item.data, content_type=f"image/{item.fmt}")
     abort(404)

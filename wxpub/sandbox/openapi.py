@@ -67,7 +67,7 @@ def rid_get(state: SandboxState) -> dict:
     rid = json_body().get("rid")
     rid = rid.strip() if isinstance(rid, str) else ""
     with state.lock:
-        if rid in state.foreign_rids:
+        if rid in state.foreign_rids or state.rid_of_other_account(rid):
             raise WeChatError(76002)
         record = state.rids.get(rid)
         if record is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import secrets
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -101,14 +102,59 @@ class Follower:
     subscribed: bool = True
 
 
+#: SandboxState attributes that belong to one account; on SandboxState they read and write the
+#: current account's (see ``SandboxState.account``).
+ACCOUNT_FIELDS = ("tokens", "stable_current", "stable_forced", "materials", "drafts", "jobs",
+                  "articles_by_id", "clientmsgids", "published", "events", "followers", "previews",
+                  "comments", "verify_expired_at", "quota_limits", "quota_used", "rids", "foreign_rids",
+                  "callback_url")
+
+
+@dataclass
+class AccountState:
+    """What one emulated official account owns: its tokens, material, drafts, sends, followers,
+    comments, quota counters, rid records, verification and callback URL."""
+
+    name: str
+    config: SandboxConfig  # the sandbox config with this account's appid, secret, type, keys
+    callback_url: str = ""
+    tokens: dict[str, Token] = field(default_factory=dict)
+    stable_current: Token | None = None
+    stable_forced: list[datetime] = field(default_factory=list)
+    materials: dict[str, Material] = field(default_factory=dict)
+    drafts: dict[str, Draft] = field(default_factory=dict)
+    jobs: dict[tuple[str, str], Job] = field(default_factory=dict)
+    articles_by_id: dict[str, Job] = field(default_factory=dict)
+    clientmsgids: dict[str, Job] = field(default_factory=dict)
+    published: list[PublishedArticle] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    followers: dict[str, Follower] = field(default_factory=dict)
+    previews: list[dict] = field(default_factory=list)  # message/mass/preview deliveries, oldest first
+    comments: dict[tuple[str, int], Any] = field(default_factory=dict)  # (msg_data_id, index) -> section
+    verify_expired_at: datetime | None = None  # verify_expired pushed; None = verified
+    quota_limits: dict[str, int] = field(default_factory=dict)  # cgi_path -> enforced daily limit
+    quota_used: dict[tuple[str, str], int] = field(default_factory=dict)  # (Beijing date, path) -> calls
+    rids: dict[str, dict] = field(default_factory=dict)  # rid -> the request and answer it was sent with
+    foreign_rids: set[str] = field(default_factory=set)  # rids marked "another account's" (76002)
+
+
 class SandboxState:
-    """All mutable sandbox data plus the sandbox clock (real time + an adjustable offset)."""
+    """All mutable sandbox data plus the sandbox clock (real time + an adjustable offset).
+
+    Per-account data lives in ``accounts`` (appid -> AccountState). Which account a thread works
+    on is thread-local: a request starts on the first account, the access-token check (or the
+    token fetch's appid, or a control call's ``appid``) switches it; ``using(appid)`` switches for
+    a block. ``state.drafts``, ``state.config`` … are the current account's, so endpoint modules
+    read and write them as when the sandbox had one account. The clock, RNGs, faults, forced
+    errors and outcomes and the call log are shared.
+    """
 
     def __init__(self, config: SandboxConfig):
-        self.config = config
+        self.base_config = config
         self.seed = config.seed
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
+        self._local = threading.local()
         self.reset()
 
     def reset(self) -> None:
@@ -117,35 +163,61 @@ class SandboxState:
             self.offset = timedelta(0)
             self.rng = random.Random(self.seed)
             self.fault_rng = random.Random(self.seed * 7 + 1)
-            self.fault_rate = self.config.fault_rate
+            self.fault_rate = self.base_config.fault_rate
             self.fault_kinds = ["busy", "http502", "slow", "reset"]
-            self.callback_url = self.config.callback_url
-            self.tokens: dict[str, Token] = {}
-            self.stable_current: Token | None = None
-            self.stable_forced: list[datetime] = []
-            self.materials: dict[str, Material] = {}
-            self.drafts: dict[str, Draft] = {}
-            self.jobs: dict[tuple[str, str], Job] = {}
-            self.articles_by_id: dict[str, Job] = {}
-            self.clientmsgids: dict[str, Job] = {}
-            self.published: list[PublishedArticle] = []
             self.calls: list[dict] = []
-            self.events: list[dict] = []
             self.forced_errors: list[dict] = []
             self.forced_faults: list[dict] = []
             self.outcomes: dict[str, list[dict]] = {"freepublish": [], "mass": []}
-            self.followers: dict[str, Follower] = {}
-            for name in self.config.followers:
-                self.add_follower(name)
-            self.previews: list[dict] = []  # message/mass/preview deliveries, oldest first
-            self.comments: dict[tuple[str, int], Any] = {}  # (msg_data_id, 0-based index) -> comment_store
-            self.verify_expired_at: datetime | None = None  # verify_expired pushed; None = verified
-            self.quota_limits: dict[str, int] = {}  # cgi_path -> enforced daily limit (/sandbox/quota)
-            self.quota_used: dict[tuple[str, str], int] = {}  # (Beijing date, cgi_path) -> calls
-            self.rids: dict[str, dict] = {}  # rid -> the request and answer it was sent with
-            self.foreign_rids: set[str] = set()  # rids that "belong to another account" (76002)
+            self.accounts: dict[str, AccountState] = {}
+            for name, config in self.base_config.account_configs():
+                self.accounts[config.appid] = AccountState(name=name, config=config,
+                                                           callback_url=config.callback_url)
+                with self.using(config.appid):
+                    for wxname in config.followers:
+                        self.add_follower(wxname)
             self._counter = 1000 + self.rng.randrange(1000)
             self.changed.notify_all()
+
+    # ----- accounts -----
+    @property
+    def account(self) -> AccountState:
+        """The account the current thread works on (the first one unless switched)."""
+        found = self.accounts.get(getattr(self._local, "appid", None) or "")
+        return found or next(iter(self.accounts.values()))
+
+    @property
+    def config(self) -> SandboxConfig:
+        """The current account's config (sandbox-wide settings plus its appid, secret, type, keys)."""
+        return self.account.config
+
+    def select(self, appid: str | None) -> None:
+        """Make ``appid`` (None: the first account) the current thread's account."""
+        self._local.appid = appid
+
+    @contextmanager
+    def using(self, appid: str):
+        """Work on account ``appid`` for the duration of the block."""
+        previous = getattr(self._local, "appid", None)
+        self._local.appid = appid
+        try:
+            yield self.accounts[appid]
+        finally:
+            self._local.appid = previous
+
+    def find_token(self, value: str) -> tuple[str | None, Token | None]:
+        """(appid, Token) of the account that issued access token ``value``, or (None, None)."""
+        with self.lock:
+            for appid, account in self.accounts.items():
+                if value in account.tokens:
+                    return appid, account.tokens[value]
+            return None, None
+
+    def rid_of_other_account(self, rid: str) -> bool:
+        """True when ``rid`` was kept by an account other than the current one (76002)."""
+        with self.lock:
+            current = self.account
+            return any(rid in a.rids for a in self.accounts.values() if a is not current)
 
     # ----- clock -----
     def now(self) -> datetime:
@@ -228,3 +300,13 @@ class SandboxState:
         import hashlib
 
         return "gh_" + hashlib.sha1(self.config.appid.encode()).hexdigest()[:12]
+
+
+def _account_field(name: str) -> property:
+    return property(lambda self: getattr(self.account, name),
+                    lambda self, value: setattr(self.account, name, value),
+                    doc=f"The current account's ``{name}``.")
+
+
+for _name in ACCOUNT_FIELDS:
+    setattr(SandboxState, _name, _account_field(_name))

@@ -46,18 +46,22 @@ class SandboxServer:
         stop_sandbox_app(self.app)
 
     # Convenience for tests ------------------------------------------------------------
-    def token(self) -> str:
-        """Fetch a fresh access token with the configured credentials."""
+    def token(self, appid: str | None = None) -> str:
+        """Fetch a fresh access token with the credentials of account ``appid`` (default: the first)."""
+        configs = {c.appid: c for _, c in self.config.account_configs()}
+        account = configs[appid] if appid else next(iter(configs.values()))
         reply = requests.get(f"{self.url}/cgi-bin/token", params={
-            "grant_type": "client_credential", "appid": self.config.appid,
-            "secret": self.config.secret}, timeout=10).json()
+            "grant_type": "client_credential", "appid": account.appid,
+            "secret": account.secret}, timeout=10).json()
         return reply["access_token"]
 
-    def control(self, path: str, body: dict | None = None) -> Any:
-        """GET (no body) or POST (body) a /sandbox control endpoint and return its JSON."""
-        url = f"{self.url}/sandbox/{path.lstrip('/')}"
-        reply = requests.post(url, json=body, timeout=10) if body is not None \
-            else requests.get(url, timeout=10)
+    def control(self, path: str, body: dict | None = None, appid: str | None = None) -> Any:
+        """GET (no body) or POST (body) a /sandbox control endpoint of account ``appid`` (default:
+        the first) and return its JSON."""
+        url = f"{self.url}/sandbox" + (f"/{path.strip('/')}" if path.strip("/") else "")
+        params = {"appid": appid} if appid else None
+        reply = requests.post(url, json=body, params=params, timeout=10) if body is not None \
+            else requests.get(url, params=params, timeout=10)
         reply.raise_for_status()
         return reply.json()
 
@@ -114,15 +118,16 @@ class CallbackReceiver:
 class SandboxClient:
     """Raw-HTTP caller for a running sandbox that adds a (lazily fetched) access token."""
 
-    def __init__(self, server: SandboxServer):
+    def __init__(self, server: SandboxServer, appid: str | None = None):
         self.server = server
+        self.appid = appid  # the account whose token it uses (None: the first)
         self._token: str | None = None
 
     @property
     def access_token(self) -> str:
         """The cached token, fetched on first use."""
         if self._token is None:
-            self._token = self.server.token()
+            self._token = self.server.token(self.appid)
         return self._token
 
     def forget_token(self) -> None:

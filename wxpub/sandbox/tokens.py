@@ -30,8 +30,9 @@ def _check_credentials(state: SandboxState, grant_type, appid, secret) -> None:
         raise WeChatError(40002)
     if not appid:
         raise WeChatError(41002)
-    if appid != state.config.appid:
+    if appid not in state.accounts:
         raise WeChatError(40013, f"invalid appid hint: [{appid}]")
+    state.select(appid)  # the rest of the call (secret check, rid record) is this account's
     if not secret:
         raise WeChatError(41004)
     if secret != state.config.secret:

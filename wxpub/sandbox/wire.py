@@ -190,6 +190,7 @@ def _run_call(fn: Callable, methods: tuple[str, ...], auth: bool, kwargs: dict) 
         response = make_json(error_body(exc.errcode, exc.errmsg, **exc.extra))
     finally:
         with st.lock:
+            entry["appid"] = st.config.appid  # the account the call ended up on (first if no token)
             st.calls.append(entry)
     if entry["errcode"]:
         _keep_rid(st, response, invoked, started)
@@ -218,10 +219,11 @@ def check_access_token(state: SandboxState, value: str | None) -> Token:
     if not _TOKEN_SHAPE.match(value):
         raise WeChatError(40014)
     with state.lock:
-        token = state.tokens.get(value)
+        appid, token = state.find_token(value)
         now = state.now()
         if token is None:
             raise WeChatError(40001)
+        state.select(appid)  # the token names its account: the handler sees only that one's data
         if token.revoked_at is not None and now >= token.revoked_at:
             raise WeChatError(40001)
         if now >= token.expires_at:

@@ -1,4 +1,5 @@
-"""``wxpub user create|list|disable|enable|reset-password|set-role|unlock``: staff accounts.
+"""``wxpub user create|list|disable|enable|reset-password|set-role|unlock``: staff accounts;
+``wxpub user token create|list|revoke``: their API tokens.
 
 Passwords are read from a prompt (typed twice) or, when standard input is not a terminal, from its
 first line; they are never taken from the command line. ``--as NAME`` names the admin doing it (else
@@ -9,12 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 
 import click
 
 from wxpub.infra.clock import format_local
-from wxpub.models import ROLES
-from wxpub.staff import passwords, users
+from wxpub.models import ROLES, TOKEN_SCOPES
+from wxpub.staff import api_tokens, passwords, users
 from wxpub.cli.actor import actor, as_option
 from wxpub.cli.context import get_runtime
 
@@ -30,7 +32,7 @@ def register(group: click.Group) -> None:
 
 @click.group()
 def user() -> None:
-    """工作人员账号：新建、列出、停用/启用、重置密码、更改角色、解锁。"""
+    """工作人员账号：新建、列出、停用/启用、重置密码、更改角色、解锁；API 令牌（user token）。"""
 
 
 def read_password(prompt: str = "密码") -> str:
@@ -148,3 +150,68 @@ def unlock(name: str | None, address: str | None, as_user: str | None) -> None:
         else:
             users.unlock_address(session, address, actor=who, now=rt.clock.now())
             click.echo(f"已解锁地址 {address.strip()}")
+
+
+@user.group("token")
+def token() -> None:
+    """API 令牌（供其他系统以某位同事的身份调用 /api/v1/…）：新建、列出、撤销。"""
+
+
+@token.command("create", short_help="新建 API 令牌（只显示这一次）。")
+@click.argument("name", metavar="用户名")
+@click.option("--name", "label", required=True, metavar="用途", help="令牌的用途，如“区数据平台读取案例”")
+@click.option("--scope", type=click.Choice(TOKEN_SCOPES), required=True,
+              help="权限：read 只读（只能 GET）、write 读写（权限同这位同事的角色）")
+@click.option("--days", type=click.IntRange(min=1, max=3650), default=None, metavar="天数",
+              help="有效天数（不写则长期有效，直到撤销）")
+@as_option(help=AS_ADMIN)
+def token_create(name: str, label: str, scope: str, days: int | None, as_user: str | None) -> None:
+    """为账号新建 API 令牌；令牌只在这里显示一次，请立即复制保存。"""
+    rt = get_runtime()
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        row, text = api_tokens.create(session, user=name, name=label, scope=scope, now=now,
+                                      actor=actor(session, as_user, **ADMIN),
+                                      expires_at=now + timedelta(days=days) if days else None)
+        click.echo(f"已为 {name} 新建 API 令牌（编号 {row.id}，{api_tokens.scope_name(row.scope)}，"
+                   f"用途：{row.name}）。令牌只显示这一次，请立即复制保存：")
+        click.echo(text)
+
+
+@token.command("list")
+@click.argument("name", required=False, metavar="[用户名]")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+def token_list(name: str | None, as_json: bool) -> None:
+    """列出 API 令牌（只显示开头 8 位）：编号、账号、用途、权限、状态、最近使用（北京时间）。"""
+    rt = get_runtime()
+    tz, now = rt.settings.tz, rt.clock.now()
+    with rt.db.session() as session:
+        rows = api_tokens.listing(session, name)
+        if as_json:
+            click.echo(json.dumps({"tokens": [
+                {"id": t.id, "username": u, "name": t.name, "scope": t.scope, "prefix": t.prefix,
+                 "state": api_tokens.state(t, now), "created_at": t.created_at.isoformat(),
+                 "created_by": t.created_by,
+                 "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                 "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+                 "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None} for t, u in rows]},
+                ensure_ascii=False))
+            return
+        if not rows:
+            click.echo("还没有 API 令牌。用 wxpub user token create 用户名 --name 用途 --scope read 新建。")
+            return
+        for t, u in rows:
+            used = format_local(t.last_used_at, tz) if t.last_used_at else "从未使用"
+            click.echo(f"{t.id}  {u}  {t.prefix}…  {t.name}  {api_tokens.scope_name(t.scope)}  "
+                       f"{api_tokens.state(t, now)}  最近使用：{used}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=click.IntRange(min=1), metavar="编号")
+@as_option(help=AS_ADMIN)
+def token_revoke(token_id: int, as_user: str | None) -> None:
+    """撤销 API 令牌（编号见 wxpub user token list）：使用它的系统立即无法访问。"""
+    rt = get_runtime()
+    with rt.db.session() as session:
+        row = api_tokens.revoke(session, token_id, actor=actor(session, as_user, **ADMIN), now=rt.clock.now())
+        click.echo(f"已撤销 API 令牌 {row.id}（{row.prefix}…，{row.name}）")

@@ -12,6 +12,7 @@ from wxpub.models.publishing import (AccessToken, Account, Article, CallbackEven
                                     UploadedMedia)
 from wxpub.models.plans import ReleasePlan
 from wxpub.models.review import PhonePreview, ReviewComment, ReviewSheet, Signoff
+from wxpub.models.tokens import TOKEN_SCOPES, ApiToken
 from wxpub.models.stats import StatArticle, StatArticleDaily, StatBizDaily, StatPull
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "ReleaseTransition",
     "UploadedMedia", "AccessToken", "CallbackEvent",
     "StatArticle", "StatArticleDaily", "StatBizDaily", "StatPull",
+    "ApiToken", "TOKEN_SCOPES",
     "User", "StaffSession", "LoginThrottle", "AuditEntry", "AuditHead",
     "Signoff", "ReviewComment", "ReviewSheet", "PhonePreview", "Alert", "OutboxMessage", "Notice", "ROLES",
 ]

@@ -53,6 +53,7 @@ ACTION_NAMES = {
     "comment.unelect": "留言取消精选", "comment.delete": "删除读者留言", "comment.open": "打开文章留言",
     "comment.close": "关闭文章留言",
     "wechat.diagnose": "诊断微信请求", "series.comment_policy": "修改留言设置",
+    "api_token.create": "新建 API 令牌", "api_token.revoke": "撤销 API 令牌",
 }
 OBJECT_NAMES = {"case": "案例", "message": "推送", "release": "发布", "user": "账号", "chapter": "篇章",
                 "series": "系列", "plan": "发布计划", "import_batch": "上传批次", "address": "网络地址",
@@ -246,6 +247,9 @@ def describe(action: str, detail: dict | None) -> str:
         return f"{what}（v{d.get('version', '?')}）{comment}"
     if action == "user.set_role":
         return f"{ROLE_NAMES.get(d.get('before'), d.get('before'))} → {ROLE_NAMES.get(d.get('after'), d.get('after'))}"
+    if action in ("api_token.create", "api_token.revoke"):
+        scope = {"read": "只读", "write": "读写"}.get(d.get("scope"), d.get("scope", ""))
+        return f"令牌 {d.get('prefix', '')}…（{d.get('name', '')}，{scope}）"
     if action == "user.create":
         return f"角色：{ROLE_NAMES.get(d.get('role'), d.get('role'))}；显示名称：{d.get('display_name', '')}"
     if action in ("case.edit", "case.fix_punctuation") and "version" in d:

@@ -10,11 +10,15 @@ request's address.
 * ``GET  /admin/users/<name>``                one account and its forms
 * ``POST /admin/users/<name>/role|password|disable|enable|unlock|wechat``
 * ``POST /admin/addresses/unlock``            lift an address's lock
+* ``GET|POST /admin/users/<name>/tokens/new``  a new API token, shown once on the answer page
+* ``POST /admin/users/<name>/tokens/<id>/revoke``
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
+from datetime import timedelta
+
+from flask import Blueprint, Flask, abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
@@ -23,7 +27,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from wxpub.core.errors import WxpubError
 from wxpub.editorial.phone_preview import set_wechat_id
 from wxpub.models import ROLES
-from wxpub.staff import passwords, throttle, users
+from wxpub.staff import api_tokens, passwords, throttle, users
 from wxpub.web import db_session, runtime
 from wxpub.web.auth import client_address, login_manager
 
@@ -66,6 +70,25 @@ class DisableForm(FlaskForm):
 class WechatForm(FlaskForm):
     wechat_id = StringField("微信号", description="接收手机预览用；6–20 个字符，以字母开头，只含字母、数字、_ 和 -；"
                                                 "留空表示不接收", validators=[Length(max=40)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField("用途（令牌名称）", description="写明哪个系统、做什么用，如“区数据平台读取案例”；列表中靠它区分令牌",
+                       validators=[DataRequired(message="请填写令牌的用途"),
+                                   Length(max=80, message="令牌名称不能超过 80 个字")])
+    scope = SelectField("权限", choices=[SelectChoice("read", "只读：只能读取数据（GET）"),
+                                       SelectChoice("write", "读写：还能修改，权限同这位同事的角色")],
+                        default="read",
+                        description="令牌以这位同事的身份和角色调用 API；只需读取数据时请选“只读”")
+    days = SelectField("有效期", choices=[SelectChoice("0", "长期有效（直到撤销）"), SelectChoice("30", "30 天"),
+                                        SelectChoice("90", "90 天"), SelectChoice("365", "一年")],
+                       default="365",
+                       description="到期后令牌自动失效；随时可以提前撤销")
+
+
+class RevokeForm(FlaskForm):
+    confirm = BooleanField("我确认撤销（对方系统立即无法访问）",
+                           validators=[DataRequired(message=CONFIRM)])
 
 
 class PlainForm(FlaskForm):
@@ -133,8 +156,15 @@ def _detail(username: str, *, status: int = 200, error: str | None = None, **bou
     forms = {f"{name}_form": _form(name, formdata=None) for name in FORMS}
     forms["role_form"].role.data = row.role
     forms["wechat_form"].wechat_id.data = users.find(db_session(), username).wechat_id
+    revoking = bound.pop("revoke", None)
     forms.update({f"{name}_form": form for name, form in bound.items()})
-    return render_template("admin/user.html", row=row, error=error,
+    tokens = [token for token, _name in api_tokens.listing(db_session(), username)]
+    revoke_forms = {t.id: RevokeForm(prefix=f"revoke-{t.id}", formdata=None) for t in tokens}
+    if revoking is not None:
+        revoke_forms[revoking[0]] = revoking[1]
+    return render_template("admin/user.html", row=row, error=error, tokens=tokens,
+                           revoke_forms=revoke_forms, now=runtime().clock.now(),
+                           token_state=api_tokens.state, scope_name=api_tokens.scope_name,
                            is_self=row.username == current_user.username, **forms), status
 
 
@@ -212,6 +242,49 @@ def user_unlock(username: str):
     return _act(username, "unlock", form,
                 lambda: users.unlock(db_session(), username, **_who()),
                 f"已解锁账号 {username}，现在可以登录。")
+
+
+@bp.route("/users/<username>/tokens/new", methods=["GET", "POST"])
+def token_new(username: str):
+    """A new API token for the account; the answer page shows it once (never stored, never flashed)."""
+    account = users.find(db_session(), username)
+    form = TokenForm()
+    error = None
+    if form.validate_on_submit():
+        now = runtime().clock.now()
+        days = int(form.days.data or 0)
+        try:
+            row, text = api_tokens.create(db_session(), user=account, name=form.name.data,
+                                          scope=form.scope.data, actor=current_user.username, now=now,
+                                          expires_at=now + timedelta(days=days) if days else None,
+                                          address=client_address())
+        except WxpubError as refused:
+            error = refused.message
+        else:
+            answer = make_response(render_template(
+                "admin/token_created.html", username=account.username, token=row, text=text,
+                scope_name=api_tokens.scope_name))
+            answer.headers["Cache-Control"] = "no-store"  # the token must not stay in any cache
+            return answer
+    return render_template("admin/token_new.html", form=form, error=error, username=account.username,
+                           active=account.active), 400 if error or form.errors else 200
+
+
+@bp.post("/users/<username>/tokens/<id:token_id>/revoke")
+def token_revoke(username: str, token_id: int):
+    """Revoke an API token (refused from the next request on)."""
+    form = RevokeForm(prefix=f"revoke-{token_id}")
+    users.find(db_session(), username)
+    if not form.validate_on_submit():
+        return _detail(username, status=400, revoke=(token_id, form))
+    try:
+        row = api_tokens.revoke(db_session(), token_id, actor=current_user.username,
+                                now=runtime().clock.now(), address=client_address(), username=username)
+    except WxpubError as refused:
+        return _detail(username, status=refused.http_status if refused.http_status < 500 else 400,
+                       error=refused.message, revoke=(token_id, form))
+    flash(f"已撤销 API 令牌 {row.prefix}…（{row.name}），使用它的系统已无法访问。", "ok")
+    return redirect(url_for("admin.user_detail", username=username))
 
 
 @bp.post("/addresses/unlock")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 
 from wxpub.library import service as library
 from wxpub.staff.users import ROLE_NAMES, has_role
 from wxpub.core.errors import ValidationError
 from wxpub.web import MAX_ID, api_common, db_session, runtime
+from wxpub.web.auth import bearer_login, csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -86,16 +87,32 @@ ROUTES.append(("/csrf-token", csrf_token, ["GET"]))
 WRITE_ROLES = ("editor",)
 
 
+# CSRF is checked in ``_require_login`` instead of app-wide: a request with a valid Bearer token
+# (``wxpub.staff.api_tokens``) carries no cookie to forge, every other one still needs X-CSRFToken.
+csrf.exempt(bp)
+READS = ("GET", "HEAD", "OPTIONS")
+
+
 @bp.before_request
 def _require_login():
     from flask_login import current_user
+    if request.headers.get("Authorization", "")[:7].lower() == "bearer ":  # the scheme ignores case
+        refused = bearer_login()
+        if refused is not None:
+            return refused
+        if request.method not in READS and g.api_token_scope != "write":
+            return jsonify({"error": "forbidden",
+                            "message": "这个 API 令牌是只读的，不能修改数据；请由管理员新建“读写”令牌"}), 403
+    elif current_app.config.get("WTF_CSRF_ENABLED", True) \
+            and current_app.config.get("WTF_CSRF_CHECK_DEFAULT", True):
+        csrf.protect()
     if not current_user.is_authenticated:
         return jsonify({"error": "unauthorized", "message": "请先登录"}), 401
     # A view may name the roles that may call it (``view.write_roles``: e.g. sign-offs are the
     # reviewers' work); the others are curation, for editors.
     view = current_app.view_functions.get(request.endpoint or "")
     roles = getattr(view, "write_roles", WRITE_ROLES)
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not has_role(current_user, *roles):
+    if request.method not in READS and not has_role(current_user, *roles):
         role = ROLE_NAMES.get(current_user.role, current_user.role)
         message = getattr(view, "forbidden_message", "不能修改案例库，请由编辑操作")
         return jsonify({"error": "forbidden", "message": f"当前角色（{role}）{message}"}), 403

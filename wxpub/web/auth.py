@@ -80,6 +80,29 @@ def _load_user(token: str):
     return StaffUser(row, token) if row is not None else None
 
 
+def bearer_login():
+    """Authenticate this request (only) by its ``Authorization: Bearer`` token: returns the refusal
+    (401, or 429 with ``Retry-After``) or None, the token's user then being ``current_user`` and its
+    scope ``g.api_token_scope``. No session cookie is set; a bad token never falls back to one."""
+    from flask import current_app, g, jsonify
+    from wxpub.staff import api_tokens
+    text = request.headers.get("Authorization", "")[7:].strip()  # after "Bearer "
+    limit = current_app.config.get("WXPUB_API_TOKEN_RATE_LIMIT", api_tokens.RATE_LIMIT)
+    with runtime().db.session() as session:
+        try:
+            found = api_tokens.authenticate(session, text, runtime().clock.now(), limit=limit)
+        except api_tokens.RateLimited as limited:
+            answer = jsonify(limited.to_dict())
+            answer.headers["Retry-After"] = str(limited.retry_after)
+            return answer, 429
+        if found is None:
+            return jsonify({"error": "unauthorized", "message": "API 令牌无效或已撤销"}), 401
+        # For this request only (``g``), not the session: nothing is written into a cookie.
+        login_manager._update_request_context_with_user(StaffUser(found.user, token=""))
+    g.api_token_scope = found.scope
+    return None
+
+
 def _local_target() -> str:
     target = request.args.get("next", "")
     if not target.startswith("/") or urlparse(target).netloc or target.startswith("//") \

@@ -81,19 +81,26 @@ def deliver_claimed(rt, row_id: int, worker: str) -> int:
         try:
             outcome = _call(rt, action.kind, target, action.text)
         except _Retry as retry:
-            return _retry(rt, session, row, action, str(retry), worker)
+            settled = _retry(rt, session, row, action, str(retry), worker)
+            session.commit()
+            return settled
         except WeChatError as error:
             outcome = error
         except Exception as error:  # a bug or the network stack: keep the request, try again later
             log.exception("comment action %s failed unexpectedly", action.id)
             session.rollback()
-            return _retry(rt, session, row, action, f"系统内部错误（{type(error).__name__}）", worker)
+            settled = _retry(rt, session, row, action, f"系统内部错误（{type(error).__name__}）", worker)
+            session.commit()
+            return settled
         session.refresh(row)
         if row.claimed_by != worker:
             return 0  # our claim ran out and another deliverer took the row
         now = rt.clock.now()
         if isinstance(outcome, WeChatError):
-            return _fail(session, row, action, article, comment, outcome, now)
+            _fail(row, action, article, comment, outcome, now)
+            session.commit()
+            log.warning("comment action %s (%s) failed: %s", action.id, action.kind, action.error_message)
+            return 1
         _apply(action, article, comment, outcome, now)
         action.status, action.finished_at = "sent", now
         action.error_code = action.error_message = action.rid = None
@@ -165,8 +172,10 @@ def _apply(action: CommentAction, article: CommentArticle, comment: ReaderCommen
         comment.deleted_at, comment.deleted_by = now, action.requested_by
 
 
-def _fail(session: Session, row: OutboxMessage, action: CommentAction, article: CommentArticle,
-          comment: ReaderComment | None, error: WeChatError, now: datetime) -> int:
+def _fail(row: OutboxMessage, action: CommentAction, article: CommentArticle,
+          comment: ReaderComment | None, error: WeChatError, now: datetime) -> None:
+    """Record a refusal on the action, the outbox row and what it tells of the comment (the caller
+    commits)."""
     action.status, action.finished_at = "failed", now
     action.error_code, action.error_message, action.rid = error.errcode, error_text(error)[:2000], error.rid
     if error.errcode == 88000:
@@ -179,9 +188,6 @@ def _fail(session: Session, row: OutboxMessage, action: CommentAction, article: 
     if error.errcode in (88004, 88008) and comment is not None and action.kind != "delete":
         comment.deleted_at, comment.deleted_by = comment.deleted_at or now, comment.deleted_by or "微信后台或读者本人"
     _settle(row, now, delivered=False, error=action.error_message)
-    session.commit()
-    log.warning("comment action %s (%s) failed: %s", action.id, action.kind, action.error_message)
-    return 1
 
 
 def _settle(row: OutboxMessage, now: datetime, *, delivered: bool, error: str | None = None) -> None:
@@ -196,6 +202,8 @@ def _settle(row: OutboxMessage, now: datetime, *, delivered: bool, error: str | 
 
 def _retry(rt, session: Session, row: OutboxMessage, action: CommentAction, message: str,
            worker: str) -> int:
+    """Give the row back for a later try, or give up after MAX_ATTEMPTS (the caller commits); 1 when
+    settled, 0 otherwise."""
     now = rt.clock.now()
     session.refresh(row)
     if row.claimed_by != worker:
@@ -204,7 +212,6 @@ def _retry(rt, session: Session, row: OutboxMessage, action: CommentAction, mess
         action.status, action.finished_at = "failed", now
         action.error_message = f"多次重试仍未完成：{message}"[:2000]
         _settle(row, now, delivered=False, error=message)
-        session.commit()
         return 1
     row.attempts += 1
     row.claimed_by = row.claimed_until = None
@@ -213,5 +220,4 @@ def _retry(rt, session: Session, row: OutboxMessage, action: CommentAction, mess
     row.next_try_at = now + timedelta(seconds=delay)
     action.error_message = (f"第 {row.attempts} 次发送没有成功，系统会在约 {max(1, round(delay / 60))} 分钟后"
                             f"自动重试。原因：{message}")[:2000]
-    session.commit()
     return 0

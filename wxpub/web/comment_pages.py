@@ -180,17 +180,25 @@ def flash_warning(text: str) -> None:
     flash(f"审校提示：{text}", "error")
 
 
+def _confirmed(kind: str, kinds) -> bool:
+    """404 for an action this page does not offer, 403 for one the person may not take; False (with
+    the reason flashed) when a destructive one lacks its tick box."""
+    if kind not in kinds:
+        abort(404)
+    if not _may(kind):
+        abort(403)
+    if kind in DESTRUCTIVE and not flag(request.form.get("confirm")):
+        failed(ValidationError(f"未{queries.KIND_NAMES[kind]}：请先勾选“{DESTRUCTIVE[kind]}”"))
+        return False
+    return True
+
+
 @bp.post("/comments/<id:comment_id>/<kind>")
 @login_only
 def act_on_comment(comment_id: int, kind: str):
     """One action on one comment: requested and delivered at once."""
-    if kind not in ON_COMMENT:
-        abort(404)
-    if not _may(kind):
-        abort(403)
     here = url_for("comment_pages.comment", comment_id=comment_id)
-    if kind in DESTRUCTIVE and not flag(request.form.get("confirm")):
-        failed(ValidationError(f"未{queries.KIND_NAMES[kind]}：请先勾选“{DESTRUCTIVE[kind]}”"))
+    if not _confirmed(kind, ON_COMMENT):
         return _back(here)
     text = request.form.get("text", "")
     try:
@@ -213,13 +221,8 @@ def act_on_comment(comment_id: int, kind: str):
 @login_only
 def act_on_article(article_id: int, kind: str):
     """打开留言 / 关闭留言 of one article."""
-    if kind not in ON_ARTICLE:
-        abort(404)
-    if not _may(kind):
-        abort(403)
     here = url_for("comment_pages.article", article_id=article_id)
-    if kind in DESTRUCTIVE and not flag(request.form.get("confirm")):
-        failed(ValidationError(f"未{queries.KIND_NAMES[kind]}：请先勾选“{DESTRUCTIVE[kind]}”"))
+    if not _confirmed(kind, ON_ARTICLE):
         return _back(here)
     try:
         action = service.act(runtime(), actor=actor(), kind=kind, article_id=article_id)

@@ -25,11 +25,27 @@ PG_URL = os.environ.get("WXPUB_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+@pytest.fixture(scope="session")
+def postgres_pool():
+    """This worker's reused PostgreSQL schemas (``tests/pg_pool.py``)."""
+    from pg_pool import PostgresPool
+    pool = PostgresPool(PG_URL)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path):
-    """A fresh, empty database: a temporary SQLite file, or a throw-away PostgreSQL schema."""
+    """A fresh database: a temporary SQLite file, or a PostgreSQL schema — throw-away and empty, or,
+    for a test that migrates it (``migrations``), one of the worker's emptied migrated schemas."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'wxpub-test.sqlite3'}"
+        return
+    if "migrations" in request.fixturenames:
+        pool, migrations = request.getfixturevalue("postgres_pool"), request.getfixturevalue("migrations")
+        schema = pool.take()
+        yield pool.url(schema)
+        pool.give_back(schema, migrations.seeds())
         return
     with scratch_schema(PG_URL) as url:
         yield url
@@ -72,6 +88,13 @@ class Migrations:
     def __init__(self, folder: Path):
         self.sqlite_template = folder / "migrated.sqlite3"
         self.postgres_statements: list | None = None
+
+    def seeds(self) -> list | None:
+        """The rows the migrations insert (PostgreSQL), as recorded; None before the recording."""
+        if self.postgres_statements is None:
+            return None
+        return [item for item in self.postgres_statements if item[0].lstrip().upper().startswith("INSERT")
+                and "alembic_version" not in item[0]]  # the pool keeps the version row
 
     def apply(self, runtime: Runtime) -> Runtime:
         url = make_url(runtime.settings.database_url)

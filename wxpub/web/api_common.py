@@ -1,9 +1,10 @@
-"""What every JSON API module shares: who is asking, the JSON body, and query arguments.
+"""What every JSON API module shares: who is asking, the JSON body, flags, and shapes of answers.
 
 The API's routes live in several modules (``api`` for the case list, ``api_imports``,
-``api_series``, ``api_editor``, ``api_compose``); each has a ``ROUTES`` table of
+``api_series``, ``api_editor``, ``api_compose`` …); each has a ``ROUTES`` table of
 ``(rule, view, methods)`` that ``wxpub.web.api`` registers on its one blueprint (login required;
-writes need the CSRF token and the editor role).
+writes need the CSRF token and the editor role). Each view declares what it takes and answers with
+``wxpub.web.api_schema.operation`` (validated there; ``GET /api/v1/openapi.json`` is built from it).
 """
 
 from __future__ import annotations
@@ -11,6 +12,15 @@ from __future__ import annotations
 from flask import request
 
 from wxpub.core.errors import ValidationError
+from wxpub.web.api_schema import arr, shape
+
+# Shapes more than one module answers with (``wxpub.library.service.case_summary``, a version).
+CASE = shape({"id": "integer", "number": "integer?", "title": "string", "chapter": "string",
+              "series": "string", "unit": "string?", "status": "string", "chapter_id": "integer",
+              "series_id": "integer", "position": "integer?", "score": "number?", "version": "integer?",
+              "content_hash": "string?", "points": arr("string"), "paragraphs": arr("string")})
+VERSION = shape({"version": "integer", "content_hash": "string", "source_file": "string?",
+                 "created_at": "string"})
 
 
 def actor() -> str:
@@ -20,15 +30,10 @@ def actor() -> str:
 
 
 def body() -> dict:
-    """The request's JSON object; a body that is not one (or nests too deeply for the parser:
-    ``RecursionError``) is a 400, not a 500."""
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:
-        raise ValidationError("请求体的 JSON 嵌套层数太多") from None
-    if not isinstance(data, dict):
-        raise ValidationError("请求体应为 JSON 对象")
-    return data
+    """The request's JSON object; a body that is not JSON, not an object, or nests too deeply for
+    the parser (``RecursionError``) is a 400, not a 500."""
+    from wxpub.web.api_schema import json_body
+    return json_body()
 
 
 def positive_arg(name: str, default: int, *, most: int | None = None) -> int:

@@ -10,37 +10,52 @@ token). Times are the plan's local time (Beijing) in ISO 8601.
 * ``POST /api/v1/plans``  ``{"yaml": "...", "dry_run": false}`` → applies it (editors and approvers):
   ``{"applied": {"created": [ids], "moved", "unchanged", "canceled", "skipped"}, "releases": [...]}``;
   400 with ``errors`` when the plan has errors (nothing is written).
-* ``GET  /api/v1/plans``  the stored plans (one per series); ``GET /api/v1/plans/<id>`` one, with
+* ``GET  /api/v1/plans``  the stored plans (one per series; ``{"plans", "page", "per_page", "total"}``); ``GET /api/v1/plans/<id>`` one, with
   its ``yaml``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import jsonify
 from flask_login import current_user
+from pydantic import Field
 
 from wxpub.core.errors import ValidationError
 from wxpub.core.plans import form as plan_fields
 from wxpub.releases import plan_form, plan_store, queries
 from wxpub.staff.users import ROLE_NAMES, has_role
 from wxpub.web import db_session, runtime
-from wxpub.web.api_common import actor, body
+from wxpub.web.api_common import actor
+from wxpub.web.api_schema import Body, Paging, operation, page_of, paged_answer, shape
 
 APPLY_ROLES = ("editor", "approver")
 ALL_ROLES = ("editor", "proofreader", "reviewer", "approver", "admin")
+TAG = "发布计划"
+CHECKED = shape({"calendar~": "list", "errors~": "list", "warnings~": "list", "schedule~": "any",
+                 "yaml~": "string?", "applied~": "object", "releases~": "list"})
+REJECTED = shape({"error": "string", "message": "string", "errors~": "list"})  # errors: a plan's own
+PLAN = shape({"id": "integer", "series": "string?", "account": "string?", "sha256": "string",
+              "filename": "string?", "updated_by": "string?", "updated_at": "string"})
+
+
+class PlanRequest(Body):
+    """A plan to check (``dry_run``, the default) or apply: its YAML text, or the planning form."""
+
+    messages = {"source_yaml": "字段 source_yaml 应为字符串（表单所据的 YAML 原文）"}
+    yaml: str = Field(None, description="计划的 YAML 文本（与 form 二选一）")
+    dry_run: bool = Field(True, description="true（默认）：只检查；false：应用（编辑、终审）")
+    form: dict[str, Any] = Field(None, description="计划表单的字段（与 yaml 二选一；答复带它所代表的 yaml）")
+    source_yaml: str | None = Field(None, description="表单所据的 YAML 原文（表单未改时即代表它）")
 
 
 def _plan_text(data: dict) -> tuple[str, str | None]:
     """The YAML text the request stands for, and the generated YAML when a form was sent."""
-    unknown = set(data) - {"yaml", "dry_run", "form", "source_yaml"}
-    if unknown:
-        raise ValidationError(f"未知字段：{'、'.join(sorted(unknown))}（可用 yaml、dry_run、form、source_yaml）")
     if "yaml" in data and "form" in data:
         raise ValidationError("yaml 与 form 只能给一个")
     if "form" in data:
         source = data.get("source_yaml")
-        if source is not None and not isinstance(source, str):
-            raise ValidationError("字段 source_yaml 应为字符串（表单所据的 YAML 原文）")
         text = plan_fields.text_for(plan_form.fields_from_json(data["form"]), source,
                                     plan_form.source_fields(source))
         return text, text
@@ -51,12 +66,13 @@ def _plan_text(data: dict) -> tuple[str, str | None]:
     return data["yaml"], None
 
 
-def post_plan():
+@operation("检查（dry_run）或应用发布计划", tag=TAG, body=PlanRequest, answer=CHECKED,
+           others={400: ("计划有错误，什么也没有写入（errors 逐条列出）", REJECTED)},
+           roles_note="检查：所有已登录的工作人员；应用：编辑、终审、管理员")
+def post_plan(body: PlanRequest):
     """POST /api/v1/plans — check (``dry_run``) or apply a plan's YAML text."""
-    data = body()
-    dry_run = data.get("dry_run", True)
-    if not isinstance(dry_run, bool):
-        raise ValidationError("字段 dry_run 应为 true 或 false")
+    data = body.model_dump(exclude_unset=True)
+    dry_run = body.dry_run
     rt, session = runtime(), db_session()
     try:
         text, generated = _plan_text(data)
@@ -93,12 +109,17 @@ def _summary(session, row) -> dict:
             "updated_at": row.updated_at.astimezone(runtime().settings.tz).isoformat()}
 
 
-def list_plans():
+@operation("已保存的发布计划（每个系列一份，分页）", tag=TAG, query=Paging, answer=paged_answer(PLAN, "plans"))
+def list_plans(query: Paging):
     """GET /api/v1/plans — the stored plans."""
     session = db_session()
-    return jsonify({"plans": [_summary(session, row) for row in plan_store.stored_plans(session)]})
+    answer = page_of(plan_store.stored_plans(session), query, "plans")
+    answer["plans"] = [_summary(session, row) for row in answer["plans"]]
+    return jsonify(answer)
 
 
+@operation("一份已保存的发布计划及其 YAML", tag=TAG,
+           answer={**PLAN, "properties": {**PLAN["properties"], "yaml": {"type": "string"}}})
 def get_plan(plan_id: int):
     """GET /api/v1/plans/<id> — one stored plan with its YAML text."""
     from wxpub.core.errors import NotFound

@@ -8,7 +8,7 @@ CSRF token and a signing role — the rules then check the stage itself).
   "校对"`` records a proofreading round) → 201 with the chain; 403 when the role does not allow the
   stage; 409 when the hash is not the current version, a stage is out of order, or the person
   already signed another stage of it; 400 for a return without its reason
-* ``GET  /api/v1/messages/<id>/comments``  ``{"version_hash", "threads": [...]}``
+* ``GET  /api/v1/messages/<id>/comments``  ``{"version_hash", "threads": [...], "page", "per_page", "total"}``
 * ``POST /api/v1/messages/<id>/comments``  ``{"version_hash", "body", "article", "case", "paragraph",
   "anchor", "quote", "parent_id"}`` → 201 with the thread list
 * ``POST /api/v1/comments/<id>/resolve``   ``{"reopen": false}`` → the thread list
@@ -17,37 +17,62 @@ CSRF token and a signing role — the rules then check the stage itself).
 from __future__ import annotations
 
 from flask import jsonify
+from pydantic import Field
 
-from wxpub.core.errors import ValidationError
 from wxpub.core.review_policy import SIGNING_ROLES
 from wxpub.editorial import review
 from wxpub.editorial.review_report import review_json
 from wxpub.web import db_session, runtime
-from wxpub.web.api_common import actor, body, flag
+from wxpub.web.api_common import actor
+from wxpub.web.api_schema import Body, Paging, operation, page_of, paged_answer, shape
 
 REVIEW_ROLES = tuple(r for r in SIGNING_ROLES if r != "admin")
+TAG = "审核与批注"
+CHAIN = shape({"message_id": "integer", "chapter_id": "integer?", "part": "any", "policy": "object",
+               "version": "integer?", "version_hash": "string?", "stages": "list", "proofreads": "list",
+               "complete": "boolean", "stale": "boolean", "returned": "object?", "next": "any",
+               "missing": "list", "open_comments": "integer", "voided": "list"})
+SIGNED = {**CHAIN, "properties": {**CHAIN["properties"], "approved_releases": {"type": "array",
+                                                                                "items": {"type": "integer"}}}}
+Id = int | None
 
 
-def _text(data: dict, name: str, *, required: bool = False) -> str:
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise ValidationError(f"缺少 {name}", code="invalid")
-        return ""
-    if not isinstance(value, str):
-        raise ValidationError(f"{name} 应为字符串")
-    return value
+class SignOff(Body):
+    """One sign-off of the message's current version (or one 校对 round)."""
+
+    messages = {f"{n}.missing": f"缺少 {n}" for n in ("version_hash", "stage", "decision")}
+    version_hash: str = Field(description="所审版本的哈希（须是当前版本）")
+    stage: str = Field(description="审核环节，如 初审、复审、终审；“校对”记一轮校对")
+    decision: str = Field(description="approve（通过）或 reject（退回，须写明理由）")
+    comment: str = Field("", description="意见；退回时必填")
+    secret: bool | None = Field(None, description="是否涉密（保密审查环节）")
+    secrecy_opinion: str = Field("", description="保密审查意见")
 
 
-def _number(data: dict, name: str) -> int | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2 ** 31:
-        raise ValidationError(f"{name} 应为非负整数")
-    return value
+class Remark(Body):
+    """A remark on a paragraph of the current version, or a reply to one (``parent_id``)."""
+
+    messages = {f"{n}.missing": f"缺少 {n}" for n in ("version_hash", "body")}
+    version_hash: str = Field(description="所批注版本的哈希（须是当前版本）")
+    body: str = Field(description="批注内容")
+    article: Id = Field(None, ge=0, lt=2 ** 31, description="第几篇文章（从 1 开始）")
+    case: Id = Field(None, ge=0, lt=2 ** 31, description="第几个案例")
+    paragraph: Id = Field(None, ge=0, lt=2 ** 31, description="第几段")
+    anchor: str = Field("", description="段落锚点")
+    quote: str = Field("", description="引用的原文")
+    parent_id: Id = Field(None, ge=0, lt=2 ** 31, description="回复的批注编号")
 
 
+class Reopen(Body):
+    """Whether to open the thread again instead of closing it."""
+
+    reopen: bool = Field(False, description="true：重新打开")
+
+
+THREADS = shape({"message_id": "integer", "version_hash": "string?", "threads": "list"})
+
+
+@operation("消息当前版本的审核链", tag=TAG, answer=CHAIN)
 def get_reviews(message_id: int):
     """GET /api/v1/messages/<id>/reviews."""
     session, settings = db_session(), runtime().settings
@@ -55,22 +80,14 @@ def get_reviews(message_id: int):
     return jsonify(review_json(session, message, settings.review_policy, settings.tz))
 
 
-def post_review(message_id: int):
+@operation("签署一个审核环节（或记一轮校对）", tag=TAG, body=SignOff, status=201, answer=SIGNED, errors=(409,))
+def post_review(message_id: int, body: SignOff):
     """POST /api/v1/messages/<id>/reviews — one sign-off (or one 校对 round)."""
-    data = body()
-    unknown = set(data) - {"version_hash", "stage", "decision", "comment", "secret", "secrecy_opinion"}
-    if unknown:
-        raise ValidationError(f"不认识的字段：{'、'.join(sorted(unknown))}")
-    secret = data.get("secret")
-    if secret is not None and not isinstance(secret, bool):
-        raise ValidationError("secret（是否涉密）应为 true 或 false")
     session, rt = db_session(), runtime()
-    signed = review.sign(session, message_id, version_hash=_text(data, "version_hash", required=True),
-                         stage=_text(data, "stage", required=True),
-                         decision=_text(data, "decision", required=True),
-                         comment=_text(data, "comment"), by=actor(), now=rt.clock.now(),
-                         policy=rt.settings.review_policy, tz=rt.settings.tz, secret=secret,
-                         secrecy_opinion=_text(data, "secrecy_opinion"))
+    signed = review.sign(session, message_id, version_hash=body.version_hash, stage=body.stage,
+                         decision=body.decision, comment=body.comment, by=actor(), now=rt.clock.now(),
+                         policy=rt.settings.review_policy, tz=rt.settings.tz, secret=body.secret,
+                         secrecy_opinion=body.secrecy_opinion)
     answer = review_json(session, review.get_message(session, message_id), rt.settings.review_policy,
                          rt.settings.tz)
     answer["approved_releases"] = [r.id for r in signed.approved]
@@ -86,35 +103,31 @@ def _threads(message_id: int) -> dict:
             "threads": comments.threads(session, version.id, tz) if version else []}
 
 
-def get_comments(message_id: int):
+@operation("消息当前版本的批注（分页）", tag=TAG, query=Paging,
+           answer=paged_answer("object", "threads", message_id="integer", version_hash="string?"))
+def get_comments(message_id: int, query: Paging):
     """GET /api/v1/messages/<id>/comments — the threads of the current version."""
-    return jsonify(_threads(message_id))
+    data = _threads(message_id)
+    return jsonify({**data, **page_of(data["threads"], query, "threads")})
 
 
-def post_comment(message_id: int):
+@operation("在段落上批注，或回复批注", tag=TAG, body=Remark, status=201, answer=THREADS, errors=(409,))
+def post_comment(message_id: int, body: Remark):
     """POST /api/v1/messages/<id>/comments — a remark on a paragraph, or a reply (``parent_id``)."""
     from wxpub.editorial import comments
-    data = body()
-    comments.add(db_session(), message_id, version_hash=_text(data, "version_hash", required=True),
-                 body=_text(data, "body", required=True), by=actor(), now=runtime().clock.now(),
-                 article=_number(data, "article"), case=_number(data, "case"),
-                 paragraph=_number(data, "paragraph"), anchor=_text(data, "anchor"),
-                 quote=_text(data, "quote"), parent_id=_number(data, "parent_id"))
+    comments.add(db_session(), message_id, by=actor(), now=runtime().clock.now(),
+                 **body.model_dump())
     return jsonify(_threads(message_id)), 201
 
 
-def resolve_comment(comment_id: int):
+@operation("关闭批注（reopen 为 true 时重新打开）", tag=TAG, body=Reopen, body_optional=True, answer=THREADS,
+           errors=(409,))
+def resolve_comment(comment_id: int, body: Reopen | None):
     """POST /api/v1/comments/<id>/resolve — close a thread (``{"reopen": true}`` opens it again)."""
     from wxpub.editorial import comments
-    data = body() if _has_body() else {}
     row = comments.resolve(db_session(), comment_id, by=actor(), now=runtime().clock.now(),
-                           reopen=flag(data.get("reopen")))
+                           reopen=bool(body and body.reopen))
     return jsonify(_threads(row.message_id))
-
-
-def _has_body() -> bool:
-    from flask import request
-    return bool(request.get_data(cache=True))
 
 
 for _view in (post_review, post_comment, resolve_comment):

@@ -28,13 +28,14 @@ def import_samples(rt) -> None:
 
 
 def plan_file(tmp_path: Path, *, mode: str = "publish", chapters=("市场环境", "政务环境", "法治环境", "人文环境"),
-              start, interval: str = "1d", account_type: str = "subscription", name="plan.yaml") -> Path:
-    """Write a plan starting at ``start`` (aware datetime)."""
+              start, interval: str = "1d", account_type: str = "subscription", name="plan.yaml",
+              account: str = "新政服") -> Path:
+    """Write a plan for ``account`` starting at ``start`` (aware datetime)."""
     lines = "\n".join(f"  - {c}" for c in chapters)
     path = tmp_path / name
     path.write_text(textwrap.dedent(f"""\
         series: {SERIES}
-        account: 新政服
+        account: {account}
         account_type: {account_type}
         mode: {mode}
         start: {start.isoformat()}

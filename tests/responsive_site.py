@@ -91,4 +91,5 @@ def pages(ids: dict) -> list[str]:
             f"/review/messages/{ids['message']}/phone", "/notices", "/alerts",
             "/dashboard/", "/dashboard/chapters", "/dashboard/report", f"/dashboard/article/{ids['msgid']}",
             "/dashboard/calendar", "/audit", "/admin/users", "/admin/users/new", f"/admin/users/{ids['editor']}",
+            "/admin/accounts", "/admin/accounts/new", "/admin/accounts/xzf",
             "/profile", "/password", "/nothing-here"]

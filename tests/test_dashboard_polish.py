@@ -24,7 +24,7 @@ from wxpub.stats.exports import content_disposition, file_stem
 import responsive_site
 
 MENU = ["工作台", "发布日历", "发布", "排期", "案例库", "导入", "系列与篇章", "预览", "审核", "通知", "告警", "留言",
-        "阅读数据", "操作日志", "账号管理", "个人设置"]
+        "阅读数据", "操作日志", "账号管理", "公众号", "个人设置"]
 
 
 @pytest.fixture
@@ -165,14 +165,14 @@ def test_the_menu_lists_every_section_in_order_and_marks_the_current_one(office)
     for path, current in (("/library", "案例库"), (f"/library/cases/{ids['case']}", "案例库"),
                           ("/library/import", "导入"), (f"/chapters/{ids['chapter']}/compose", "系列与篇章"),
                           (f"/dashboard/article/{ids['msgid']}", "阅读数据"), ("/admin/users", "账号管理"),
-                          ("/password", "个人设置")):
+                          ("/admin/accounts", "公众号"), ("/password", "个人设置")):
         marked = _soup(admin.get(path)).select('nav[aria-label="主菜单"] [aria-current=page]')
         assert [a.get_text() for a in marked] == [current], path
     users_page = _soup(admin.get("/admin/users"))
     assert users_page.select("nav.subnav") == []  # the account pages have no reading-figure row
     editor_menu = _soup(client(ids["editor"]).get("/library")).select_one('nav[aria-label="主菜单"]')
     editor_names = [re.sub(r"（\d+）$", "", a.get_text()) for a in editor_menu.select("a")]
-    assert editor_names == [n for n in MENU if n not in ("操作日志", "账号管理")]
+    assert editor_names == [n for n in MENU if n not in ("操作日志", "账号管理", "公众号")]
     reviewer_names = [a.get_text() for a in _soup(client(ids["reviewer"]).get("/library")).select(
         'nav[aria-label="主菜单"] a')]
     assert "导入" not in reviewer_names and "操作日志" in reviewer_names

@@ -3,9 +3,12 @@
 1. a fresh SQLite database under ``instance/demo/`` and the WeChat sandbox on loopback;
 2. the sample cases of ``articles/`` imported and rendered; a demo admin and a review office
    (editor, proofreader, reviewer, approver: ``demo_review``) who sign each article off;
-3. a demo plan that releases the four chapters a few seconds apart, applied and approved;
+3. two official accounts side by side in the sandbox: 新政服 (the environment's, 订阅号) and
+   滨海新闻 (a 服务号 registered as data, its AppSecret stored encrypted); a demo plan releases the
+   four chapters a few seconds apart on 新政服, a second plan two of them on 滨海新闻 (the same
+   series, each release on its own), applied and approved;
 4. the scheduler and the web app as separate processes: the chapters go out to the sandbox;
-5. the sandbox clock moved on three days, statistics pulled, the dashboard served.
+5. the sandbox clock moved on three days, each account's statistics pulled, the dashboard served.
 
 Ctrl-C (or SIGTERM) stops every process the demo started.
 """
@@ -24,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from wxpub.accounts import registry, service as accounts
 from wxpub.library import service as library
 
 from wxpub.infra import migrate
@@ -43,6 +47,10 @@ DEMO_USER, DEMO_PASSWORD = "demo", "binhai-yanshi-2023"  # meets wxpub.staff.pas
 DEMO_REPLY = "感谢您的关注和支持！我们会持续推出更多优化营商环境的创新实践案例。"
 SERIES = "2023年度滨海新区优化营商环境创新实践案例展示"
 CHAPTERS = ("市场环境", "政务环境", "法治环境", "人文环境")
+# The second account of the demo (a 服务号 of the district's news centre) and the chapters it carries.
+NEWS = {"name": "滨海新闻", "code": "news", "appid": "wxbinhainews000001",
+        "secret": "binhainewssecret2023demo00000001", "type": "service"}
+NEWS_CHAPTERS = ("市场环境", "人文环境")
 
 
 def say(text: str) -> None:
@@ -133,7 +141,10 @@ class Demo:
         rt = self.runtime()
         migrate.upgrade(rt.db)
         say(f"① 新建演示数据库：{rt.settings.database_url}")
+        settings = rt.settings
         self.spawn("sandbox", "sandbox", "--host", self.host, "--port", str(self.sandbox_port),
+                   "--account", f"{settings.account_code}:{settings.appid}:{settings.appsecret}",
+                   "--account", f"{NEWS['code']}:{NEWS['appid']}:{NEWS['secret']}:{NEWS['type']}",
                    "--callback-url", f"{self.web_url}/wechat/callback", "--publish-delay", "2")
         self.wait_http(f"{self.sandbox_url}/sandbox/clock", "微信沙箱")
         say(f"② 微信沙箱已启动：{self.sandbox_url}")
@@ -148,24 +159,36 @@ class Demo:
             users.create_user(session, DEMO_USER, DEMO_PASSWORD, "admin", now=now,
                               display_name="演示管理员", actor="demo")
             demo_review.create_staff(session, now=now)
+            registry.default_account(session, rt.settings)
+            session.commit()
+            accounts.add(session, rt.settings, name=NEWS["name"], code=NEWS["code"], appid=NEWS["appid"],
+                         account_type=NEWS["type"], appsecret=NEWS["secret"], token=rt.settings.token,
+                         encoding_aes_key=rt.settings.encoding_aes_key, actor="demo", now=now)
+            say(f"   公众号：{rt.settings.account_name}（订阅号，环境变量）与 {NEWS['name']}（服务号，AppSecret 加密保存）")
         return rt
 
     def plan(self, rt: Runtime) -> list[int]:
         start = (rt.clock.now() + timedelta(seconds=self.lead)).astimezone(SHANGHAI).replace(microsecond=0)
-        path = self.instance / "demo-plan.yaml"
-        path.write_text(
-            "# 演示计划：四个篇章相隔几秒依次发布（由 wxpub demo 生成）\n"
-            f"series: {SERIES}\naccount: 新政服\nmode: publish\ntimezone: Asia/Shanghai\n"
-            f"start: {start.isoformat()}\ninterval: {self.gap}s\nchapters:\n"
-            + "".join(f"  - {name}\n" for name in CHAPTERS), encoding="utf-8")
-        with rt.db.session() as session:
-            loaded = release_plans.load(session, path, now=rt.clock.now())
-            report = release_plans.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now(),
+        ids = []
+        for path, account, kind, chapters, at in (
+                (self.instance / "demo-plan.yaml", rt.settings.account_name, "subscription", CHAPTERS, start),
+                (self.instance / "demo-plan-news.yaml", NEWS["name"], NEWS["type"], NEWS_CHAPTERS,
+                 start + timedelta(seconds=self.gap // 2 or 1))):
+            path.write_text(
+                f"# 演示计划：{account}，篇章相隔几秒依次发布（由 wxpub demo 生成）\n"
+                f"series: {SERIES}\naccount: {account}\naccount_type: {kind}\nmode: publish\n"
+                f"timezone: Asia/Shanghai\nstart: {at.isoformat()}\ninterval: {self.gap}s\nchapters:\n"
+                + "".join(f"  - {name}\n" for name in chapters), encoding="utf-8")
+            with rt.db.session() as session:
+                loaded = release_plans.load(session, path, now=rt.clock.now())
+                report = release_plans.apply_plan(session, loaded, settings=rt.settings, now=rt.clock.now(),
                                                   actor="demo")
-            ids = sorted(r.id for r in report.created + report.moved + report.unchanged)
+                ids += [r.id for r in report.created + report.moved + report.unchanged]
+        ids.sort()
         signed = demo_review.walk_chain(rt, ids)
-        say(f"④ 排版四个篇章，按“{rt.settings.review_policy.describe(users.role_name)}”签署 {signed} 次，"
-            f"计划 {path.name}：首篇 {start:%H:%M:%S} 发布，之后每 {self.gap} 秒一篇")
+        say(f"④ 排版四个篇章，按“{rt.settings.review_policy.describe(users.role_name)}”签署 {signed} 次；"
+            f"计划 demo-plan.yaml（{rt.settings.account_name}）：首篇 {start:%H:%M:%S} 发布，之后每 {self.gap} 秒一篇；"
+            f"demo-plan-news.yaml（{NEWS['name']}）：{'、'.join(NEWS_CHAPTERS)} 同一系列另发一次")
         return ids
 
     def publish(self, rt: Runtime, ids: list[int], timeout: float = 180) -> None:
@@ -180,7 +203,7 @@ class Demo:
                 if seen.get(row["id"]) != row["state"]:
                     seen[row["id"]] = row["state"]
                     url = f"  {row['article_urls'][0]}" if row["article_urls"] else ""
-                    say(f"   · {row['chapter']}：{state_name(row['state'])}{url}")
+                    say(f"   · {row['account_name']} {row['chapter']}：{state_name(row['state'])}{url}")
             if rows and all(r["state"] in ("published", "failed", "held", "canceled") for r in rows):
                 break
             time.sleep(0.5)
@@ -197,9 +220,11 @@ class Demo:
         requests.post(f"{self.sandbox_url}/sandbox/clock", json={"advance_seconds": seconds}, timeout=5)
         offset = (target - datetime.now(timezone.utc)).total_seconds()
         rt = self.runtime(offset)
-        from wxpub.stats import pull
-        report = pull(rt)
-        say(f"⑥ 沙箱时间前进到 {target:%Y-%m-%d %H:%M}（北京时间），拉取阅读统计：{report.summary()}")
+        from wxpub.stats import pull_every_account
+        outcome = pull_every_account(rt)
+        said = "；".join(f"{code}：{getattr(report, 'message', None) or report.summary()}"
+                        for code, report in outcome.items())
+        say(f"⑥ 沙箱时间前进到 {target:%Y-%m-%d %H:%M}（北京时间），各公众号分别拉取阅读统计：{said}")
         return rt, offset
 
     def comments(self, rt: Runtime) -> None:

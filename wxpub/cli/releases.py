@@ -97,12 +97,14 @@ def plan_list() -> None:
 @plan.command("export")
 @click.argument("series", metavar="系列名")
 @click.option("--out", type=click.Path(dir_okay=False), help="写入文件（默认输出到屏幕）")
-def plan_export(series: str, out: str | None) -> None:
+@click.option("--account", default=None, metavar="公众号",
+              help="同一系列发往几个公众号时，导出哪个公众号的计划（名称或代号）")
+def plan_export(series: str, out: str | None, account: str | None) -> None:
     """输出某系列保存的计划原文（与当初应用的文件逐字节相同）。"""
     from wxpub.releases import plan_store
     rt = get_runtime()
     with rt.db.session() as session:
-        row = plan_store.for_series(session, series)
+        row = plan_store.for_plan(session, series, account)
         if row is None:
             raise click.ClickException(f"系列“{series}”还没有保存的计划（见 wxpub plan list）")
         if out:

@@ -53,7 +53,9 @@ class _Bar:
               help="从这一天起补拉历史数据（默认最近 30 天；微信只保存 2025-11-01 以后的数据）")
 @click.option("--dry-run", is_flag=True,
               help="只列出要调用的统计接口次数和今日额度，不调用统计接口；补拉超出额度时退出码为 1")
-def pull_command(since: date | None, dry_run: bool) -> None:
+@click.option("--account", "account", metavar="代号", default=None,
+              help="拉取哪个公众号（代号、名称或 AppID；默认环境变量里的公众号）")
+def pull_command(since: date | None, dry_run: bool, account: str | None) -> None:
     """拉取微信统计数据（昨天及以前；08:00 后才有前一天的数据）。
 
     补拉（--since）前先读取每个统计接口今天的调用额度，最多用掉当日额度的
@@ -63,11 +65,11 @@ def pull_command(since: date | None, dry_run: bool) -> None:
 
     rt = get_runtime()
     if dry_run:
-        _dry_run(rt, since)
+        _dry_run(rt, since, account)
         return
     bar = _Bar() if since is not None else None
     try:
-        report = pull(rt, since=since, progress=bar, announce=click.echo)
+        report = pull(rt, since=since, progress=bar, announce=click.echo, account=account)
     except QuotaRefused as refused:
         click.echo(refused.message, err=True)
         sys.exit(1)
@@ -77,15 +79,17 @@ def pull_command(since: date | None, dry_run: bool) -> None:
     click.echo(report.summary())
 
 
-def _dry_run(rt, since: date | None) -> None:
+def _dry_run(rt, since: date | None, account: str | None = None) -> None:
     """Plan and quota only: no datacube call; exit 1 when the back-fill would be refused."""
     from wxpub.stats import budget
+    from wxpub.stats.ingest import account_of
 
-    plan = budget.plan_pull(rt, since)
+    account_id, wechat = account_of(rt, account)
+    plan = budget.plan_pull(rt, since, wechat=wechat, account_id=account_id)
     if not plan.total:
         click.echo(plan.describe() if plan.first_day else "没有需要拉取的统计数据。")
         return
-    verdict = plan.check(budget.read_quotas(rt.wechat, plan), rt.settings.stats_quota_share)
+    verdict = plan.check(budget.read_quotas(wechat, plan), rt.settings.stats_quota_share)
     click.echo(verdict.announcement())
     if since is not None and not verdict.allowed:
         click.echo(verdict.refusal(), err=True)

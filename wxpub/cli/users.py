@@ -1,5 +1,6 @@
 """``wxpub user create|list|disable|enable|reset-password|set-role|unlock``: staff accounts;
-``wxpub user token create|list|revoke``: their API tokens.
+``wxpub user token create|list|revoke``: their API tokens; ``wxpub user accounts``: which official
+accounts (公众号) one of them may see.
 
 Passwords are read from a prompt (typed twice) or, when standard input is not a terminal, from its
 first line; they are never taken from the command line. ``--as NAME`` names the admin doing it (else
@@ -14,6 +15,7 @@ from datetime import timedelta
 
 import click
 
+from wxpub.accounts import service as account_service
 from wxpub.infra.clock import format_local
 from wxpub.models import ROLES, TOKEN_SCOPES
 from wxpub.staff import api_tokens, passwords, users
@@ -32,7 +34,7 @@ def register(group: click.Group) -> None:
 
 @click.group()
 def user() -> None:
-    """工作人员账号：新建、列出、停用/启用、重置密码、更改角色、解锁；API 令牌（user token）。"""
+    """工作人员账号：新建、列出、停用/启用、重置密码、更改角色、解锁；API 令牌（user token）；可见公众号（user accounts）。"""
 
 
 def read_password(prompt: str = "密码") -> str:
@@ -150,6 +152,27 @@ def unlock(name: str | None, address: str | None, as_user: str | None) -> None:
         else:
             users.unlock_address(session, address, actor=who, now=rt.clock.now())
             click.echo(f"已解锁地址 {address.strip()}")
+
+
+@user.command("accounts", short_help="限定账号可见的公众号（不写代号 = 全部公众号）。")
+@click.argument("name", metavar="用户名")
+@click.argument("codes", nargs=-1, metavar="[公众号代号 ...]")
+@as_option(help=AS_ADMIN)
+def accounts(name: str, codes: tuple[str, ...], as_user: str | None) -> None:
+    """限定这位同事只能看到哪些公众号（代号、名称或 AppID，见 wxpub account list）：
+    wxpub user accounts zhangsan xzf；不写代号则取消限定，可以看到全部公众号。管理员总能看到全部公众号。"""
+    rt = get_runtime()
+    with rt.db.session() as session:
+        chosen = account_service.set_user_accounts(session, name, list(codes), now=rt.clock.now(),
+                                                   actor=actor(session, as_user, **ADMIN))
+        row = users.find(session, name)
+        listed = "、".join(f"{a.name}（{a.code}）" for a in chosen)
+    if row.role == "admin":
+        click.echo(f"{row.username} 是管理员，可以看到全部公众号（限定对管理员不起作用）")
+    elif chosen:
+        click.echo(f"{row.username} 现在只能看到这些公众号：{listed}")
+    else:
+        click.echo(f"{row.username} 现在可以看到全部公众号")
 
 
 @user.group("token")

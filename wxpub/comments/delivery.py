@@ -24,7 +24,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from wxpub.comments.listing import error_text, fetch_all, find
-from wxpub.models import CommentAction, CommentArticle, OutboxMessage, ReaderComment
+from wxpub.core.errors import WxpubError
+from wxpub.models import Account, CommentAction, CommentArticle, OutboxMessage, ReaderComment
 from wxpub.wechat.errors import TransientWeChatError, WeChatError
 
 log = logging.getLogger("wxpub.comments.delivery")
@@ -77,9 +78,15 @@ def deliver_claimed(rt, row_id: int, worker: str) -> int:
         comment = session.get(ReaderComment, action.comment_id) if action.comment_id else None
         target = (article.msg_data_id, article.article_index,
                   comment.user_comment_id if comment is not None else None)
+        try:  # the article's own account answers for its comments
+            wechat = rt.wechat_for(session.get(Account, article.account_id))
+        except WxpubError as error:  # its credentials cannot be read: keep the request
+            wechat = error
         session.commit()  # nothing is held while WeChat is called
         try:
-            outcome = _call(rt, action.kind, target, action.text)
+            if isinstance(wechat, WxpubError):
+                raise _Retry(wechat.message)
+            outcome = _call(wechat, action.kind, target, action.text)
         except _Retry as retry:
             settled = _retry(rt, session, row, action, str(retry), worker)
             session.commit()
@@ -109,11 +116,11 @@ def deliver_claimed(rt, row_id: int, worker: str) -> int:
         return 1
 
 
-def _call(rt, kind: str, target: tuple, text: str) -> dict | None:
+def _call(wechat, kind: str, target: tuple, text: str) -> dict | None:
     """Make the call; returns what to apply locally (a reply someone else made, for a reply that
     turned out to be there already), raises ``WeChatError`` to fail, ``_Retry`` to retry."""
     msg_data_id, index, user_comment_id = target
-    api = rt.wechat.comment
+    api = wechat.comment
     try:
         if kind in ("open", "close"):
             getattr(api, kind)(msg_data_id, index)
@@ -125,20 +132,20 @@ def _call(rt, kind: str, target: tuple, text: str) -> dict | None:
     except TransientWeChatError as error:
         if kind != "reply" or not error.maybe_applied:
             raise _Retry(error_text(error)) from error
-        return _read_back(rt, target, text, error)
+        return _read_back(wechat, target, text, error)
     except WeChatError as error:
         if kind == "reply" and error.errcode == 88005:
-            return _read_back(rt, target, text, error)
+            return _read_back(wechat, target, text, error)
         if kind == "delete" and error.errcode == 88008:
             return None  # already gone: what was asked for is true
         raise
 
 
-def _read_back(rt, target: tuple, text: str, error: WeChatError) -> dict | None:
+def _read_back(wechat, target: tuple, text: str, error: WeChatError) -> dict | None:
     """After a reply that may have arrived (or 88005): is our reply there?"""
     msg_data_id, index, user_comment_id = target
     try:
-        item = find(fetch_all(rt.wechat, msg_data_id, index), user_comment_id)
+        item = find(fetch_all(wechat, msg_data_id, index), user_comment_id)
     except WeChatError as again:
         raise _Retry(f"回复可能已发出，核对时读取留言失败：{error_text(again)}") from again
     reply = (item or {}).get("reply") or {}

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from wxpub.comments import articles as following
 from wxpub.comments.listing import error_text, fetch_all
-from wxpub.core.errors import NotFound
+from wxpub.core.errors import NotFound, WxpubError
 from wxpub.infra.db import commit_or_roll_back
-from wxpub.models import CommentAction, CommentArticle, ReaderComment
+from wxpub.models import Account, CommentAction, CommentArticle, ReaderComment
 from wxpub.wechat.errors import WeChatError
 
 log = logging.getLogger("wxpub.comments.pull")
@@ -77,13 +77,30 @@ def _targets(rt, article_id: int | None) -> tuple[list[tuple[int, str, int]], in
     now = rt.clock.now()
     with rt.db.session() as session:
         followed = commit_or_roll_back(session, lambda: following.follow_published(session, now=now))
-        query = select(CommentArticle.id, CommentArticle.msg_data_id, CommentArticle.article_index)
+        query = select(CommentArticle.id, CommentArticle.msg_data_id, CommentArticle.article_index,
+                       CommentArticle.account_id)
         if article_id is not None:
             if session.get(CommentArticle, article_id) is None:
                 raise NotFound(f"没有编号为 {article_id} 的留言文章")
             query = query.where(CommentArticle.id == article_id)
         query = query.where(CommentArticle.comments_open.is_(True)).order_by(CommentArticle.id)
-        return [tuple(row) for row in session.execute(query)], len(followed)
+        rows = [tuple(row) for row in session.execute(query)]
+        targets = [(ident, msg_data_id, index, _facade(rt, session, account_id))
+                   for ident, msg_data_id, index, account_id in rows]
+        # a disabled account is not pulled (its comments stay as they were last seen)
+        return [target for target in targets if target[3] is not None], len(followed)
+
+
+def _facade(rt, session, account_id: int):
+    """The account's WeChat facade, the reason there is none (an unreadable secret), or None for
+    a disabled account."""
+    account = session.get(Account, account_id)
+    if not account.enabled:
+        return None
+    try:
+        return rt.wechat_for(account)
+    except WxpubError as error:
+        return error.message
 
 
 def pull(rt, *, article_id: int | None = None) -> PullReport:
@@ -91,10 +108,14 @@ def pull(rt, *, article_id: int | None = None) -> PullReport:
     store them; then run the overdue check. Returns what changed."""
     targets, followed = _targets(rt, article_id)
     fetched = []
-    for ident, msg_data_id, index in targets:
+    for ident, msg_data_id, index, wechat in targets:
         item = _Fetched(ident, rt.clock.now())
+        if isinstance(wechat, str):
+            item.error = wechat
+            fetched.append(item)
+            continue
         try:
-            item.comments = fetch_all(rt.wechat, msg_data_id, index)
+            item.comments = fetch_all(wechat, msg_data_id, index)
         except WeChatError as error:
             if error.errcode == 88000:
                 item.closed = True

@@ -32,10 +32,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from wxpub.core.errors import Conflict, Forbidden, NotFound, ValidationError, WxpubError
+from wxpub.accounts import registry
 from wxpub.editorial import chain, sheet
 from wxpub.infra.clock import as_utc
 from wxpub.infra.db import commit_or_roll_back
-from wxpub.models import Account, AuditEntry, Message, MessageVersion, OutboxMessage, PhonePreview, User
+from wxpub.models import AuditEntry, Message, MessageVersion, OutboxMessage, PhonePreview, User
 from wxpub.publishing.uploads import draft_payload
 from wxpub.wechat.errors import PermanentWeChatError, TransientWeChatError, WeChatError
 
@@ -245,16 +246,6 @@ def _retry(rt, session: Session, row: OutboxMessage, preview: PhonePreview, mess
     return 0
 
 
-def _account_id(session: Session, appid: str) -> int:
-    found = session.scalar(select(Account.id).where(Account.appid == appid))
-    if found is None:
-        account = Account(name=appid, appid=appid)
-        session.add(account)
-        session.flush()
-        found = account.id
-    return found
-
-
 def _cached_draft(session: Session, preview: PhonePreview) -> str | None:
     """The draft of an earlier preview of the same content (a version's draft gains the reviewers'
     credits when its chain completes, so only drafts made after that count then)."""
@@ -270,7 +261,7 @@ def _cached_draft(session: Session, preview: PhonePreview) -> str | None:
 def _new_draft(rt, session: Session, preview: PhonePreview) -> str:
     version = session.get(MessageVersion, preview.message_version_id)
     wx = rt.wechat
-    payload = draft_payload(session, wx, _account_id(session, rt.settings.appid), version,
+    payload = draft_payload(session, wx, registry.default_account(session, rt.settings).id, version,
                             now=rt.clock.now(), commit=session.commit)
     preview.media_id = wx.draft.add(payload)["media_id"]
     session.commit()  # a retry reuses this draft instead of making another

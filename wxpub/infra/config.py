@@ -16,6 +16,8 @@ failing at publish time.
 | WXPUB_TOKEN              | the sandbox's default token (development) |
 | WXPUB_ENCODING_AES_KEY   | the sandbox's default key (development)   |
 | WXPUB_ACCOUNT_TYPE       | subscription                              |
+| WXPUB_ACCOUNT_NAME       | 新政服 (the name the environment's account is registered under, on first use) |
+| WXPUB_ACCOUNT_CODE       | xzf (its short ASCII name: ``/wechat/callback/<code>``, ``--account``) |
 | WXPUB_REDIS_URL          | unset (tokens are then shared through the database) |
 | WXPUB_SECRET_KEY         | a development key (production: required)  |
 | WXPUB_TIMEZONE           | Asia/Shanghai                             |
@@ -91,6 +93,7 @@ RANGES = {
 _APPID_RE = re.compile(r"^wx[0-9a-zA-Z]{16}$")
 _SANDBOX_APPID_RE = re.compile(r"^wx[0-9a-zA-Z]{6,30}$")
 _AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
+_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9]{3,32}$")
 
 
@@ -108,6 +111,8 @@ class Settings:
     token: str = field(default=DEV_TOKEN, repr=False)
     encoding_aes_key: str = field(default=DEV_AES_KEY, repr=False)
     account_type: str = "subscription"
+    account_name: str = "新政服"
+    account_code: str = "xzf"
     redis_url: str = ""
     secret_key: str = field(default=DEV_SECRET_KEY, repr=False)
     timezone: str = "Asia/Shanghai"
@@ -182,7 +187,7 @@ class Settings:
         instance = Path(values.get("instance_path", "instance")).resolve()
         kwargs: dict = {"env": env, "instance_path": instance}
         for name in ("wechat_api_url", "appid", "appsecret", "token", "encoding_aes_key",
-                     "account_type", "redis_url", "secret_key", "timezone", "alert_webhook_url",
+                     "account_type", "account_name", "account_code", "redis_url", "secret_key", "timezone", "alert_webhook_url",
                      "lexicon_file", "database_url", "review_stages", *ALERT_URLS, "alert_dingtalk_secret",
                      "alert_feishu_secret", "public_url"):
             if name in values:
@@ -257,6 +262,10 @@ class Settings:
             raise ConfigError("WXPUB_ENCODING_AES_KEY", "格式不对：应为 43 位英文字母或数字")
         if self.account_type not in ("subscription", "service"):
             raise ConfigError("WXPUB_ACCOUNT_TYPE", "只能是 subscription（公众号/订阅号）或 service（服务号）")
+        if not 1 <= len(self.account_name) <= 100:
+            raise ConfigError("WXPUB_ACCOUNT_NAME", "应为 1–100 个字的公众号名称，如“新政服”")
+        if not _CODE_RE.match(self.account_code):
+            raise ConfigError("WXPUB_ACCOUNT_CODE", "格式不对：应为 1–32 个英文字母、数字、_ 或 -（会成为事件推送地址的最后一段）")
         if self.redis_url and urlparse(self.redis_url).scheme not in ("redis", "rediss", "unix"):
             raise ConfigError("WXPUB_REDIS_URL", "不是有效的 Redis 地址（redis://host:6379/0）")
         if len(self.secret_key) < 16:

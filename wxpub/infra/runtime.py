@@ -25,6 +25,7 @@ class Runtime:
     _wechat: object = field(default=None, init=False, repr=False, compare=False)
     _wechat_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
                                          compare=False)
+    _accounts: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def wechat(self):
@@ -40,6 +41,30 @@ class Runtime:
 
                 current = self._wechat = WeChat(self.settings, self.db, clock=self.clock)
             return current
+
+    def wechat_for(self, account):
+        """The WeChat facade of ``account`` (a ``wxpub.models.Account``; None: the environment's).
+
+        One per account and process, like ``wechat``; rebuilt when the account's stored
+        credentials (or ``settings``) changed, so a rotated AppSecret takes effect at once. The
+        environment's account shares ``wechat``'s facade."""
+        from wxpub.accounts import credentials
+
+        if account is None or (account.credentials_source == "env"
+                               and account.appid == self.settings.appid):
+            return self.wechat
+        key = (credentials.fingerprint(account), id(self.settings))
+        with self._wechat_lock:
+            cached = self._accounts.get(account.id)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+        from wxpub.wechat import WeChat
+
+        facade = WeChat(self.settings, self.db, clock=self.clock,
+                        credentials=credentials.of(account, self.settings))
+        with self._wechat_lock:
+            self._accounts[account.id] = (key, facade)
+        return facade
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Runtime":

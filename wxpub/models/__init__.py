@@ -9,7 +9,7 @@ from wxpub.models.people import (ROLES, Alert, AuditEntry, AuditHead, LoginThrot
                                  StaffSession, User)
 from wxpub.models.publishing import (AccessToken, Account, Article, CallbackEvent, Message,
                                     MessageVersion, PublishAttempt, Release, ReleaseTransition,
-                                    UploadedMedia)
+                                    UploadedMedia, UserAccount)
 from wxpub.models.plans import ReleasePlan
 from wxpub.models.review import PhonePreview, ReviewComment, ReviewSheet, Signoff
 from wxpub.models.tokens import TOKEN_SCOPES, ApiToken
@@ -19,7 +19,7 @@ __all__ = [
     "Base", "UTCDateTime", "utcnow",
     "CommentArticle", "ReaderComment", "CommentAction", "COMMENT_POLICIES", "ACTION_KINDS",
     "Series", "Chapter", "Case", "CaseVersion", "MediaFile", "ImportBatch", "ImportBatchFile",
-    "Account", "Message", "MessageVersion", "Article", "Release", "PublishAttempt",
+    "Account", "UserAccount", "Message", "MessageVersion", "Article", "Release", "PublishAttempt",
     "ReleaseTransition",
     "UploadedMedia", "AccessToken", "CallbackEvent",
     "StatArticle", "StatArticleDaily", "StatBizDaily", "StatPull",

@@ -117,6 +117,10 @@ class Alert(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(100))
     # WeChat's request id of the failed call behind the alert (its support asks for it; kept 7 days).
     rid: Mapped[str | None] = mapped_column(String(64))
+    # The official account it concerns (None: the office's wxpub itself, or from before accounts
+    # were kept apart); the same cause on two accounts is two alerts.
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                                   index=True)
 
 
 class OutboxMessage(Base):

@@ -10,15 +10,50 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wxpub.models.base import Base, utcnow
 
 
+def _code_from_appid(context) -> str:
+    """An account registered without a code is known by its AppID."""
+    return context.get_current_parameters()["appid"]
+
+
 class Account(Base):
-    """A WeChat official account the office publishes to (credentials stay in the environment)."""
+    """A WeChat official account the office publishes to, with its credentials.
+
+    ``code`` is the short ASCII name used in URLs (``/wechat/callback/<code>``), plans and commands.
+    The AppSecret, Token and EncodingAESKey are stored only encrypted (``wxpub.accounts.credentials``,
+    keyed by ``WXPUB_SECRET_KEY``); an account imported from the environment (``credentials_source``
+    ``env``) keeps reading them from ``WXPUB_APPSECRET`` / ``WXPUB_TOKEN`` / ``WXPUB_ENCODING_AES_KEY``
+    until an admin rotates its secret here. A disabled account publishes nothing.
+    """
 
     __tablename__ = "accounts"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     appid: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True, default=_code_from_appid)
     account_type: Mapped[str] = mapped_column(String(20), default="subscription")
+    credentials_source: Mapped[str] = mapped_column(String(10), default="db")  # db | env
+    secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    token_encrypted: Mapped[str | None] = mapped_column(Text)
+    aes_key_encrypted: Mapped[str | None] = mapped_column(Text)
+    secret_rotated_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+    disabled_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether releases may still go out on this account."""
+        return self.disabled_at is None
+
+
+class UserAccount(Base):
+    """A staff member limited to an account: a user with no rows here sees every account."""
+
+    __tablename__ = "user_accounts"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            primary_key=True)
 
 
 class Message(Base):
@@ -92,8 +127,10 @@ class Release(Base):
     """
 
     __tablename__ = "releases"
+    # The same series may be planned for several accounts: a chapter's key is unique per account.
+    __table_args__ = (UniqueConstraint("account_id", "plan_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_key: Mapped[str] = mapped_column(String(300), unique=True)
+    plan_key: Mapped[str] = mapped_column(String(300))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id"))
     chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id"))
@@ -125,6 +162,7 @@ class Release(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     message: Mapped[Message | None] = relationship()
+    account: Mapped[Account] = relationship()
 
 
 class PublishAttempt(Base):

@@ -17,6 +17,9 @@ class StatArticle(Base):
     msgid: Mapped[str] = mapped_column(String(64), primary_key=True)
     msg_data_id: Mapped[str] = mapped_column(String(64), index=True)
     idx: Mapped[int]
+    # The account whose statistics listed it (None: pulled before accounts were kept apart).
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                                   index=True)
     title: Mapped[str] = mapped_column(String(200), default="")
     content_url: Mapped[str] = mapped_column(String(1024), default="")
     publish_date: Mapped[date | None] = mapped_column(Date)
@@ -68,6 +71,8 @@ class StatPull(Base):
 
     __tablename__ = "stat_pulls"
     id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                                   index=True)
     endpoint: Mapped[str] = mapped_column(String(50))
     begin_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)

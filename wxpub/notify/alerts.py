@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wxpub.models import Alert
+from wxpub.models import Alert, Release
 from wxpub.notify import outbox, robots
 
 log = logging.getLogger("wxpub.notify.alerts")
@@ -78,7 +78,7 @@ def no_permission_message(detail: str) -> str:
 def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
                 release_id: int | None = None, severity: str = "error",
                 webhook_url: str = "", settings=None, refresh_message: bool = False,
-                rid: str | None = None) -> Alert:
+                rid: str | None = None, account_id: int | None = None) -> Alert:
     """Record an alert (the first of its cause also goes to the outbox, one row per configured
     channel of ``settings``; without settings, to the generic webhook when ``webhook_url`` is set);
     flushes, the caller commits.
@@ -87,10 +87,17 @@ def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
     again); ``refresh_message`` also replaces its text (a more precise one: the expiry date of a
     ``verify_expired`` event after a 48001). A 48001 alert always carries the verification
     explanation (``VERIFY_EXPLANATION``), whoever raised it. ``rid``: WeChat's request id of the
-    failed call behind it (``Alert.rid``; a recurrence's newest rid replaces the older one)."""
+    failed call behind it (``Alert.rid``; a recurrence's newest rid replaces the older one).
+
+    Alerts are kept apart per account (``account_id``, by default the release's): the same cause
+    on two accounts is two alerts."""
     if cause == VERIFY_CAUSE and VERIFY_EXPLANATION not in message:
         message = no_permission_message(message)
-    alert = session.scalar(select(Alert).where(Alert.cause == cause, Alert.resolved_at.is_(None)))
+    if account_id is None and release_id is not None:
+        account_id = session.scalar(select(Release.account_id).where(Release.id == release_id))
+    alert = session.scalar(select(Alert).where(
+        Alert.cause == cause, Alert.resolved_at.is_(None),
+        Alert.account_id.is_(None) if account_id is None else Alert.account_id == account_id))
     if alert is not None:
         alert.count += 1
         alert.last_at = now
@@ -103,6 +110,7 @@ def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
         log.info("alert repeated (%s, %d times): %s", cause, alert.count, message)
         return alert
     alert = Alert(cause=cause, severity=severity, message=message, first_at=now, last_at=now,
+                  account_id=account_id,
                   release_ids=[release_id] if release_id is not None else [], rid=rid[:64] if rid else None)
     session.add(alert)
     session.flush()
@@ -116,10 +124,14 @@ def raise_alert(session: Session, *, cause: str, message: str, now: datetime,
     return alert
 
 
-def resolve(session: Session, cause: str, now: datetime, by: str = SYSTEM) -> None:
-    """Close the open alert of a cause (so a recurrence alerts again); the caller commits."""
-    for alert in session.scalars(select(Alert).where(Alert.cause == cause,
-                                                     Alert.resolved_at.is_(None))):
+def resolve(session: Session, cause: str, now: datetime, by: str = SYSTEM,
+            account_id: int | None = None) -> None:
+    """Close the open alert of a cause (of one account when ``account_id`` is given; so a
+    recurrence alerts again); the caller commits."""
+    query = select(Alert).where(Alert.cause == cause, Alert.resolved_at.is_(None))
+    if account_id is not None:
+        query = query.where(Alert.account_id == account_id)
+    for alert in session.scalars(query):
         alert.resolved_at = now
         alert.resolved_by = by[:100]
 
@@ -129,15 +141,18 @@ ACCOUNT_EVENTS = ("verify_expired", "annual_renew")
 
 
 def account_event(session: Session, *, event: str, expired_at: datetime | None, now: datetime,
-                  settings) -> Alert:
+                  settings, account_id: int | None = None) -> Alert:
     """The alert of a ``verify_expired`` / ``annual_renew`` push: the lapsed verification shares the
     48001 root cause (one message however many releases fail with it); a renewal due is a warning
     of its own. Flushes, the caller commits."""
     tz = settings.tz
     if event == "verify_expired":
         alert = raise_alert(session, cause=VERIFY_CAUSE, message=verify_expired_message(expired_at, tz),
-                            now=now, severity="error", settings=settings, refresh_message=True)
-        resolve(session, RENEW_CAUSE, now)  # the reminder is overtaken by the lapse itself
+                            now=now, severity="error", settings=settings, refresh_message=True,
+                            account_id=account_id)
+        # the reminder is overtaken by the lapse itself
+        resolve(session, RENEW_CAUSE, now, account_id=account_id)
         return alert
     return raise_alert(session, cause=RENEW_CAUSE, message=annual_renew_message(expired_at, tz),
-                       now=now, severity="warning", settings=settings, refresh_message=True)
+                       now=now, severity="warning", settings=settings, refresh_message=True,
+                       account_id=account_id)

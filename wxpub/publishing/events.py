@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from wxpub.accounts import registry
 from wxpub.core.release_states import State
 from wxpub.infra.db import commit_or_roll_back
 from wxpub.models import CallbackEvent, PublishAttempt, Release
@@ -31,16 +32,24 @@ VERDICTS = ("PUBLISHJOBFINISH", "MASSSENDJOBFINISH")
 CALLBACK = "callback"
 
 
-def receive_event(session: Session, settings, event: dict, now: datetime) -> Release | None:
-    """Record a verdict event and apply it to its release; a repeated delivery changes nothing.
-    An account event about the verification (``verify_expired`` / ``annual_renew``) becomes an
-    alert instead (``receive_account_event``)."""
+def _dedupe_key(event: dict, account_id: int | None) -> str:
+    # Two accounts' pushes never collide (the environment's account keeps its old keys).
+    key = event["dedup_key"] if account_id is None else f"{account_id}:{event['dedup_key']}"
+    return key[:200]
+
+
+def receive_event(session: Session, settings, event: dict, now: datetime,
+                  account=None) -> Release | None:
+    """Record a verdict event pushed to ``account``'s callback URL (None: the environment's account's
+    ``/wechat/callback``) and apply it to that account's release; a repeated delivery changes
+    nothing. An account event about the verification (``verify_expired`` / ``annual_renew``)
+    becomes an alert instead (``receive_account_event``)."""
     if (event.get("event") or "").lower() in alerts.ACCOUNT_EVENTS:
-        receive_account_event(session, settings, event, now)
+        receive_account_event(session, settings, event, now, account=account)
         return None
     if event.get("event") not in VERDICTS:
         return None
-    record = CallbackEvent(dedupe_key=event["dedup_key"][:200], event=event["event"],
+    record = CallbackEvent(dedupe_key=_dedupe_key(event, _own_key(account, settings)), event=event["event"],
                            payload={k: v for k, v in event.items() if k != "dedup_key"}, received_at=now)
     session.add(record)
     try:
@@ -49,7 +58,7 @@ def receive_event(session: Session, settings, event: dict, now: datetime) -> Rel
         session.rollback()
         return None  # a retry of an event we already have
     try:
-        release = _apply(session, settings, event, now)
+        release = _apply(session, settings, event, now, account)
         record.release_id = release.id if release is not None else None
     except BaseException:
         session.rollback()
@@ -58,33 +67,42 @@ def receive_event(session: Session, settings, event: dict, now: datetime) -> Rel
     return release
 
 
-def receive_account_event(session: Session, settings, event: dict, now: datetime):
+def _own_key(account, settings) -> int | None:
+    """The account id that prefixes dedupe keys: none for the environment's account."""
+    return None if account is None or account.appid == settings.appid else account.id
+
+
+def receive_account_event(session: Session, settings, event: dict, now: datetime, account=None):
     """WeChat says the account's verification (微信认证) lapsed or is due for its yearly renewal:
     store the event once and raise the alert that explains it (``wxpub.notify.alerts``); one commit,
     a repeated delivery changes nothing. Returns the alert (None for a repeat)."""
     kind = (event.get("event") or "").lower()
     seconds = event.get("expired_time")
     expired_at = datetime.fromtimestamp(seconds, timezone.utc) if isinstance(seconds, int) and seconds > 0 else None
-    record = CallbackEvent(dedupe_key=event["dedup_key"][:200], event=kind,
+    record = CallbackEvent(dedupe_key=_dedupe_key(event, _own_key(account, settings)), event=kind,
                            payload={k: v for k, v in event.items() if k != "dedup_key"}, received_at=now)
 
     def work():
         session.add(record)
         session.flush()
-        return alerts.account_event(session, event=kind, expired_at=expired_at, now=now, settings=settings)
+        owner = account if account is not None else registry.default_account(session, settings)
+        return alerts.account_event(session, event=kind, expired_at=expired_at, now=now, settings=settings,
+                                    account_id=owner.id)
     try:
         return commit_or_roll_back(session, work)
     except IntegrityError:
         return None  # a retry of an event we already have
 
 
-def _apply(session: Session, settings, event: dict, now: datetime) -> Release | None:
+def _apply(session: Session, settings, event: dict, now: datetime, account=None) -> Release | None:
     kind = event.get("event")
     release = None
+    # Only the account's own releases: another account's publish_id / msg_id may be the same number.
+    own = (Release.account_id == account.id,) if account is not None else ()
     if kind == "PUBLISHJOBFINISH" and event.get("publish_id") is not None:
-        release = session.scalar(select(Release).where(Release.publish_id == str(event["publish_id"])))
+        release = session.scalar(select(Release).where(Release.publish_id == str(event["publish_id"]), *own))
     elif kind == "MASSSENDJOBFINISH" and event.get("msg_id") is not None:
-        release = session.scalar(select(Release).where(Release.msg_id == str(event["msg_id"])))
+        release = session.scalar(select(Release).where(Release.msg_id == str(event["msg_id"]), *own))
     if release is None:
         return None
     session.refresh(release, with_for_update=True)  # the publisher may be settling it right now

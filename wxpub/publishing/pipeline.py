@@ -78,9 +78,13 @@ class Pipeline:
                  prepare_only: bool = False):
         self.rt, self.session, self.release_id, self.worker = rt, session, release_id, worker
         self.sleep, self.prepare_only = sleep, prepare_only
-        self.wx = rt.wechat
         self.actor = PUBLISHER
         self.lease = timedelta(seconds=rt.settings.lease_seconds)
+
+    @property
+    def wx(self):
+        """The WeChat facade of the release's own account (its token, its quotas)."""
+        return self.rt.wechat_for(self.release.account)
 
     @property
     def release(self) -> Release:

@@ -17,6 +17,7 @@ from wxpub.releases.queries import approval_valid
 from wxpub.models import MessageVersion, PublishAttempt, Release
 from wxpub.infra.runtime import Runtime
 from wxpub.publishing.uploads import draft_payload
+from wxpub.core.errors import WxpubError
 from wxpub.wechat import WeChat, WeChatError
 from wxpub.wechat.errors import rid_of
 
@@ -60,7 +61,7 @@ def check_release(rt: Runtime, session, release: Release, wx: WeChat) -> list[st
         return problems
     if version is not None and not problems:
         problems += dry_run_draft(rt, session, release, version, wx)
-    if release.mode == "mass_send":
+    if release.mode == "mass_send" and release.account.account_type == "subscription":
         day = release.scheduled_at.astimezone(rt.settings.tz).date()
         others = [r for r in session.scalars(select(Release).where(
             Release.mode == "mass_send", Release.id != release.id, Release.account_id == release.account_id,
@@ -105,11 +106,23 @@ def _with_rid(detail: dict) -> dict:
     return {**detail, "rid": rids[-1]} if rids else detail
 
 
+def _check(rt: Runtime, session, release: Release) -> list[str]:
+    """``check_release`` on the release's own account; a disabled account, or credentials that
+    cannot be read, are problems of their own."""
+    account = release.account
+    if not account.enabled:
+        return [f"公众号“{account.name}”已停用，这次发布不会发出"]
+    try:
+        wx = rt.wechat_for(account)
+    except WxpubError as error:
+        return [error.message]
+    return check_release(rt, session, release, wx)
+
+
 def run_due_checks(rt: Runtime) -> int:
     """Run each window's check once for every release entering it; returns how many ran."""
     now = rt.clock.now()
     ran = 0
-    wx = rt.wechat
     with rt.db.session() as session:
         upcoming = session.scalars(select(Release).where(
             Release.state.in_(("planned", "approved")), Release.scheduled_at > now,
@@ -124,7 +137,7 @@ def run_due_checks(rt: Runtime) -> int:
                     PublishAttempt.started_at >= release.scheduled_at - ahead))
                 if done:
                     continue
-                problems = check_release(rt, session, release, wx)
+                problems = _check(rt, session, release)
                 session.add(PublishAttempt(release_id=release.id, step=step, worker="preflight",
                                            started_at=now, finished_at=now,
                                            outcome="ok" if not problems else "permanent",

@@ -23,6 +23,7 @@ from wxpub.publishing.leases import crashpoint
 from wxpub.publishing.uploads import draft_payload
 from wxpub.releases import transitions
 from wxpub.releases.queries import approval_valid
+from wxpub.core.errors import WxpubError
 from wxpub.wechat import TransientWeChatError, WeChatError
 
 
@@ -56,8 +57,18 @@ def too_late(p, release: Release) -> bool:
 # --- the steps -------------------------------------------------------------------------------------
 
 def gate(p, release: Release) -> bool:
-    """Approved, unchanged and on time: claim a submission round (its idempotency key)."""
+    """Approved, unchanged, on time and on an enabled account: claim a submission round (its
+    idempotency key)."""
     if not approved_and_unchanged(p, release):
+        return False
+    if not release.account.enabled:
+        p.hold(f"公众号“{release.account.name}”已由 {release.account.disabled_by or '管理员'} 停用，"
+               "不再发布；重新启用后请恢复这次发布")
+        return False
+    try:
+        p.wx
+    except WxpubError as error:  # the account's credentials cannot be read
+        p.hold(error.message)
         return False
     if not p.prepare_only and too_late(p, release):
         return False

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from wxpub.core.errors import NotFound, ValidationError, WxpubError
 from wxpub.infra.db import commit_or_roll_back
-from wxpub.models import Alert, AuditEntry, PublishAttempt, Release
+from wxpub.models import Account, Alert, AuditEntry, PublishAttempt, Release
 from wxpub.wechat import PermanentWeChatError
 from wxpub.wechat.errors import explain
 
@@ -136,6 +136,20 @@ def result(rid: str, request: dict, tz) -> dict:
             "explanation": explanation(errcode, url)}
 
 
+def _account_of(session, kind: str | None, object_id) -> object | None:
+    """The account whose request the rid was (a rid is only known to its own account's API):
+    the release's, or the alert's release's; None (the environment's) otherwise."""
+    release = None
+    if kind == "release" and object_id is not None:
+        release = session.get(Release, int(object_id))
+    elif kind == "alert" and object_id is not None:
+        alert = session.get(Alert, int(object_id))
+        if alert is not None and alert.account_id is not None:
+            return session.get(Account, alert.account_id)
+        release = session.get(Release, alert.release_ids[0]) if alert and alert.release_ids else None
+    return release.account if release is not None else None
+
+
 def diagnose(runtime, rid, *, actor: str, release_id: int | None = None,
              alert_id: int | None = None) -> dict:
     """Ask WeChat (``openapi/rid/get``) what it kept of the request ``rid`` and return it
@@ -157,10 +171,11 @@ def diagnose(runtime, rid, *, actor: str, release_id: int | None = None,
         if not fresh(at, now):
             raise DiagnoseRefused(f"{TOO_OLD}（请求发生在 {at.astimezone(runtime.settings.tz):%Y-%m-%d %H:%M}，"
                                   "北京时间）", errcode=None, http_status=410)
+        wechat = runtime.wechat_for(_account_of(session, kind, object_id))
         session.rollback()  # no transaction open while WeChat answers
         refused = None
         try:
-            answer = runtime.wechat.openapi.rid(rid)
+            answer = wechat.openapi.rid(rid)
         except PermanentWeChatError as error:
             if error.errcode not in REFUSED:
                 raise

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from wxpub.accounts import registry
 from wxpub.core.release_states import State
 from wxpub.infra.db import commit_or_roll_back
 from wxpub.models import Alert, Release
@@ -82,25 +83,42 @@ def status(session: Session, *, now: datetime, warn_days: int, alarm_days: int,
 
 
 def check(rt) -> Liveness:
-    """The periodic job: raise the silence alert of the level reached, resolve it after a publication;
-    one commit."""
+    """The periodic job: for each enabled account, raise its silence alert of the level reached,
+    resolve it after a publication; one commit. Returns the environment's account's state."""
     settings, now = rt.settings, rt.clock.now()
     with rt.db.session() as session:
         def work():
-            state = status(session, now=now, warn_days=settings.silence_warn_days,
-                           alarm_days=settings.silence_alarm_days)
-            open_alerts = list(session.scalars(select(Alert).where(Alert.cause.like(f"{CAUSE}:%"),
-                                                                   Alert.resolved_at.is_(None))))
-            if state.level in ("warn", "alarm"):
-                cause = f"{CAUSE}:{state.last_at.date().isoformat()}:{state.level}"
-                for alert in open_alerts:
-                    if alert.cause != cause:
-                        alerts.resolve(session, alert.cause, now)
-                alerts.raise_alert(session, cause=cause, message=state.describe(settings.tz), now=now,
-                                   severity="error" if state.level == "alarm" else "warning",
-                                   webhook_url=settings.alert_webhook_url, settings=settings)
-            else:
-                for alert in open_alerts:
-                    alerts.resolve(session, alert.cause, now)
-            return state
+            default = registry.default_account(session, settings)
+            accounts = registry.enabled(session)
+            states = {account.id: _check_account(session, settings, account, now, named=len(accounts) > 1,
+                                                 legacy=account.id == default.id)
+                      for account in accounts}
+            return states.get(default.id) or status(session, now=now, warn_days=settings.silence_warn_days,
+                                                    alarm_days=settings.silence_alarm_days)
         return commit_or_roll_back(session, work)
+
+
+def _check_account(session: Session, settings, account, now: datetime, *, named: bool,
+                   legacy: bool) -> Liveness:
+    state = status(session, now=now, warn_days=settings.silence_warn_days,
+                   alarm_days=settings.silence_alarm_days, account_id=account.id)
+    mine = Alert.account_id == account.id
+    if legacy:  # alerts raised before accounts were kept apart belong to the first account
+        mine = or_(mine, Alert.account_id.is_(None))
+    open_alerts = list(session.scalars(select(Alert).where(Alert.cause.like(f"{CAUSE}:%"),
+                                                           Alert.resolved_at.is_(None), mine)))
+    if state.level in ("warn", "alarm"):
+        cause = f"{CAUSE}:{state.last_at.date().isoformat()}:{state.level}"
+        for alert in open_alerts:
+            if alert.cause != cause:
+                alert.resolved_at, alert.resolved_by = now, alerts.SYSTEM
+            elif alert.account_id is None:
+                alert.account_id = account.id  # from before accounts were kept apart: adopted
+        text = state.describe(settings.tz)
+        alerts.raise_alert(session, cause=cause, message=f"公众号“{account.name}”：{text}" if named else text,
+                           now=now, severity="error" if state.level == "alarm" else "warning",
+                           webhook_url=settings.alert_webhook_url, settings=settings, account_id=account.id)
+    else:
+        for alert in open_alerts:
+            alert.resolved_at, alert.resolved_by = now, alerts.SYSTEM
+    return state

@@ -45,9 +45,23 @@ def get(session: Session, plan_id: int) -> ReleasePlan | None:
     return session.get(ReleasePlan, plan_id)
 
 
-def for_series(session: Session, series_name: str) -> ReleasePlan | None:
-    """The current stored plan of a series, or None."""
-    return session.scalar(select(ReleasePlan).where(ReleasePlan.series_name == series_name))
+def for_series(session: Session, series_name: str, account_id: int | None = None) -> ReleasePlan | None:
+    """The current stored plan of a series for ``account_id`` (None: its first plan), or None."""
+    query = select(ReleasePlan).where(ReleasePlan.series_name == series_name)
+    if account_id is not None:
+        query = query.where(ReleasePlan.account_id == account_id)
+    return session.scalars(query.order_by(ReleasePlan.id).limit(1)).first()
+
+
+def for_plan(session: Session, series_name: str, account: str | None) -> ReleasePlan | None:
+    """The stored plan of a series for the account a plan names (its name or code; any account's
+    first plan when that account is not registered or not named)."""
+    from sqlalchemy import or_
+
+    account_id = session.scalar(select(Account.id).where(
+        or_(Account.name == account, Account.code == account))) if account else None
+    return for_series(session, series_name, account_id) if account_id is not None else \
+        for_series(session, series_name)
 
 
 def parsed(row: ReleasePlan) -> plans.Plan | None:
@@ -146,9 +160,9 @@ def account_name(session: Session, row: ReleasePlan) -> str:
 def store(session: Session, *, series_name: str, account_id: int, text: str, sha256: str,
           filename: str, actor: str, now: datetime) -> ReleasePlan:
     """Make ``text`` the series' current plan (flushed, not committed: part of the apply)."""
-    row = for_series(session, series_name)
+    row = for_series(session, series_name, account_id)
     if row is None:
-        row = ReleasePlan(series_name=series_name, created_at=now)
+        row = ReleasePlan(series_name=series_name, account_id=account_id, created_at=now)
         session.add(row)
     row.account_id, row.yaml_text, row.sha256 = account_id, text, sha256
     row.filename, row.updated_at, row.updated_by = filename[-300:], now, actor[:100]

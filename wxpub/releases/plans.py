@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from wxpub.accounts import registry
 from wxpub.core import plans
 from wxpub.core.errors import ValidationError
 from wxpub.core.importers.headings import normalize_chapter
@@ -103,14 +104,40 @@ def load_text(session: Session, text: str, *, name: str, now: datetime,
             raise ValidationError(f"{name}：找不到节假日文件 {holiday_path}")
         holidays = plans.load_holidays(holiday_path.read_text(encoding="utf-8"), str(holiday_path))
     expanded = plans.expand(plan, now=now, holidays=holidays)
-    expanded = plans.mark_done(expanded, _done_releases(session, [r.key for r in expanded]))
+    expanded = plans.mark_done(expanded, _done_releases(session, [r.key for r in expanded],
+                                                        _account_id(session, plan.account)))
     known = _known_chapters(session, plan.series)
     issues = plans.validate(plan, expanded, now=now, known_chapters=known,
                             existing_mass_sends=_other_mass_sends(session, plan))
     if not known:
         issues.insert(0, plans.PlanIssue(plans.ERROR, f"案例库中没有系列“{plan.series}”，请先导入案例",
                                          code="unknown_series"))
+    problem = _account_problem(session, plan)
+    if problem:
+        issues.insert(0, plans.PlanIssue(plans.ERROR, problem, code="unknown_account"))
     return LoadedPlan(plan, expanded, issues, hashlib.sha256(text.encode("utf-8")).hexdigest(), text)
+
+
+def _account_problem(session: Session, plan: plans.Plan) -> str | None:
+    """Why the plan's ``account`` cannot be published to, if it cannot: not registered (while
+    some account is — before any, the environment's is registered under the plan's name),
+    disabled, or of another type than the plan says."""
+    account = session.scalar(select(Account).where(or_(Account.name == plan.account,
+                                                       Account.code == plan.account)))
+    if account is None:
+        rows = list(session.scalars(select(Account).order_by(Account.id)))
+        if not any(a.credentials_source == "env" for a in rows):
+            return None  # the environment's account is registered under this name when applied
+        known = [a.name for a in rows]
+        return (f"公众号“{plan.account}”还没有登记（已登记：{'、'.join(known)}）；"
+                "请管理员先在“公众号”页登记，或把 account 改为已登记的名称")
+    if not account.enabled:
+        return f"公众号“{account.name}”已停用，不能为它安排发布"
+    if account.account_type != plan.account_type:
+        return (f"计划写的类型是{registry.type_name(plan.account_type)}（account_type: {plan.account_type}），"
+                f"但公众号“{account.name}”登记为{registry.type_name(account.account_type)}；"
+                "两者须一致（订阅号每天群发 1 次，服务号每月 4 次）")
+    return None
 
 
 def _kept_by_hand(release: Release) -> bool:
@@ -118,10 +145,18 @@ def _kept_by_hand(release: Release) -> bool:
     return bool(release.time_set_by) and release.state not in DONE and release.state != State.CANCELED
 
 
-def _done_releases(session: Session, keys: list[str]) -> dict:
-    """``plan key → (state, time)`` of the existing releases among ``keys`` that are out or going out,
-    and ``(MOVED_BY_HAND, time)`` of those a person moved by hand."""
-    rows = session.scalars(select(Release).where(Release.plan_key.in_(keys), Release.state.in_(DONE)
+def _account_id(session: Session, key: str) -> int | None:
+    """The id of the account a plan names (its name or code), None when not registered yet."""
+    return session.scalar(select(Account.id).where(or_(Account.name == key, Account.code == key)))
+
+
+def _done_releases(session: Session, keys: list[str], account_id: int | None) -> dict:
+    """``plan key → (state, time)`` of the account's existing releases among ``keys`` that are out
+    or going out, and ``(MOVED_BY_HAND, time)`` of those a person moved by hand."""
+    if account_id is None:
+        return {}
+    rows = session.scalars(select(Release).where(Release.account_id == account_id,
+                                                 Release.plan_key.in_(keys), Release.state.in_(DONE)
                                                  | Release.time_set_by.is_not(None)))
     return {r.plan_key: (plans.MOVED_BY_HAND if _kept_by_hand(r) else r.state,
                          as_utc(r.published_at or r.submitted_at or r.scheduled_at))
@@ -139,23 +174,30 @@ def _other_mass_sends(session: Session, plan: plans.Plan) -> list[datetime]:
     # Another series' planned mass sends, and any that already went out (this series' included: the
     # plan skips those, so the quota counts them here, at their own time).
     rows = session.scalars(select(Release).join(Account).where(
-        Account.name == plan.account, Release.mode == "mass_send",
+        or_(Account.name == plan.account, Account.code == plan.account), Release.mode == "mass_send",
         Release.state.not_in(["canceled", "failed"]),
         Release.plan_key.not_like(f"{plan.series}/%") | Release.state.in_(DONE)
         | Release.time_set_by.is_not(None)))
     return [as_utc(r.published_at or r.submitted_at or r.scheduled_at) for r in rows]
 
 
-def account_for(session: Session, name: str, appid: str, account_type: str) -> Account:
-    """The account row for a plan's ``account`` (created on first use)."""
-    account = session.scalar(select(Account).where(Account.name == name))
+def account_for(session: Session, name: str, settings, account_type: str) -> Account:
+    """The registered account a plan's ``account`` names (its name or code). Before any account is
+    registered, the environment's account (``WXPUB_APPID``) is registered under that name."""
+    account = session.scalar(select(Account).where(or_(Account.name == name, Account.code == name)))
     if account is None:
-        account = session.scalar(select(Account).where(Account.appid == appid))
-        if account is not None and account.name != name:
-            raise ValidationError(f"AppID {appid} 已登记为公众号“{account.name}”，计划中写的是“{name}”")
-        account = Account(name=name, appid=appid, account_type=account_type)
-        session.add(account)
-        session.flush()
+        env = session.scalar(select(Account).where(Account.appid == settings.appid))
+        if env is not None:
+            known = "、".join(a.name for a in session.scalars(select(Account).order_by(Account.id)))
+            raise ValidationError(f"计划中的公众号“{name}”还没有登记（已登记：{known}）；"
+                                  "请管理员先在“公众号”页登记，或把 account 改为已登记的名称")
+        account = registry.import_env_account(session, settings, name=name)
+    if not account.enabled:
+        raise ValidationError(f"公众号“{account.name}”已停用，不能为它安排发布")
+    if account.account_type != account_type:
+        raise ValidationError(f"计划写的类型是{registry.type_name(account_type)}（account_type: {account_type}），"
+                              f"但公众号“{account.name}”登记为{registry.type_name(account.account_type)}；"
+                              "两者须一致（订阅号每天群发 1 次，服务号每月 4 次）")
     return account
 
 
@@ -185,12 +227,13 @@ def _apply(session: Session, loaded: LoadedPlan, *, settings, now: datetime, act
     # Chapters already out need no articles: nothing is composed for them.
     messages = _messages_for_plan(session, series, [r for r in loaded.releases if not r.done],
                                   options, now, actor, compose.office_lexicon(settings))
-    account = account_for(session, plan.account, settings.appid, plan.account_type)
+    account = account_for(session, plan.account, settings, plan.account_type)
     report = ApplyReport()
     wanted = set()
     for planned in loaded.releases:
         wanted.add(planned.key)
-        release = session.scalar(select(Release).where(Release.plan_key == planned.key))
+        release = session.scalar(select(Release).where(Release.account_id == account.id,
+                                                       Release.plan_key == planned.key))
         if planned.done or (release is not None and (release.state in DONE or _kept_by_hand(release))):
             # Out or going out (also when the scheduler got to it since the plan was read), or
             # moved by hand: its time, state, message and approvals stay exactly as they are.
@@ -218,7 +261,8 @@ def _apply(session: Session, loaded: LoadedPlan, *, settings, now: datetime, act
             transitions.rearm(session, release, approved=approval_valid(session, release),
                               reason="计划重新应用，已改期", actor=actor, now=now)
         report.moved.append(release)
-    for release in session.scalars(select(Release).where(Release.plan_key.like(f"{plan.series}/%"))):
+    for release in session.scalars(select(Release).where(Release.account_id == account.id,
+                                                         Release.plan_key.like(f"{plan.series}/%"))):
         if release.plan_key not in wanted and release.state not in (*DONE, State.CANCELED):
             transitions.cancel(session, release, reason="计划中已删除该篇章", actor=actor, now=now)
             report.canceled.append(release)

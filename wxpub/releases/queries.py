@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from wxpub.core.errors import NotFound
 from wxpub.editorial import chain
-from wxpub.models import Chapter, Message, MessageVersion, Release
+from wxpub.models import Account, Chapter, Message, MessageVersion, Release
 
 
 def listing(session: Session, *, tz) -> list[dict]:
@@ -29,14 +29,20 @@ def listed(session: Session, rows, *, tz) -> list[dict]:
     wanted = {v for v in carried.values() if v}
     hashes = dict(session.execute(select(MessageVersion.id, MessageVersion.sha256)
                                   .where(MessageVersion.id.in_(wanted))).all()) if wanted else {}
-    return [release_dict(r, name, tz, version_hash=hashes.get(carried.get(r.id)))
+    accounts = {row.id: row for row in session.execute(select(Account.id, Account.code, Account.name))}
+    return [release_dict(r, name, tz, version_hash=hashes.get(carried.get(r.id)),
+                         account=accounts.get(r.account_id))
             for r, name in rows]
 
 
-def release_dict(r: Release, chapter: str, tz, *, version_hash: str | None | object = ...) -> dict:
-    """One release in the ``release list --json`` shape (``version_hash`` when the caller read it
-    already, as ``listed`` does)."""
+def release_dict(r: Release, chapter: str, tz, *, version_hash: str | None | object = ...,
+                 account=None) -> dict:
+    """One release in the ``release list --json`` shape (``version_hash`` and ``account`` (its code
+    and name) when the caller read them already, as ``listed`` does)."""
+    account = account if account is not None else r.account
     return {"id": r.id, "chapter": chapter, "mode": r.mode,
+            "account": account.code if account is not None else None,
+            "account_name": account.name if account is not None else None,
             "scheduled_at": r.scheduled_at.astimezone(tz).isoformat(), "state": r.state,
             "article_urls": list(r.article_urls or []), "plan_key": r.plan_key,
             "step": r.step, "error_code": r.error_code, "error_message": r.error_message,

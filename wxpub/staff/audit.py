@@ -54,11 +54,14 @@ ACTION_NAMES = {
     "comment.close": "关闭文章留言",
     "wechat.diagnose": "诊断微信请求", "series.comment_policy": "修改留言设置",
     "api_token.create": "新建 API 令牌", "api_token.revoke": "撤销 API 令牌",
+    "wechat_account.add": "登记公众号", "wechat_account.rotate_secret": "更换公众号 AppSecret",
+    "wechat_account.disable": "停用公众号", "wechat_account.enable": "启用公众号",
+    "user.accounts": "限定可见公众号",
 }
 OBJECT_NAMES = {"case": "案例", "message": "推送", "release": "发布", "user": "账号", "chapter": "篇章",
                 "series": "系列", "plan": "发布计划", "import_batch": "上传批次", "address": "网络地址",
                 "alert": "告警", "comment": "读者留言", "comment_article": "留言文章",
-                "rid": "微信请求（rid）"}
+                "rid": "微信请求（rid）", "wechat_account": "公众号"}
 STATUS_NAMES = {"pending": "待定", "selected": "入选", "rejected": "淘汰"}
 VIEW_ROLES = ("approver", "reviewer")  # who may read the log (admins may do everything)
 PER_PAGE = 50

@@ -12,10 +12,31 @@ as data), ``exports`` (CSV/XLSX), ``charts`` (inline SVG).
 from __future__ import annotations
 
 
-def pull(runtime, since=None, progress=None):
-    """Pull WeChat statistics (see ``wxpub.stats.ingest.pull``); the scheduler's daily job."""
+def pull(runtime, since=None, progress=None, account=None):
+    """Pull WeChat statistics (see ``wxpub.stats.ingest.pull``) of ``account`` (default: the
+    environment's)."""
     from wxpub.stats.ingest import pull as _pull
-    return _pull(runtime, since=since, progress=progress)
+    return _pull(runtime, since=since, progress=progress, account=account)
 
 
-__all__ = ["pull"]
+def pull_every_account(runtime) -> dict:
+    """The scheduler's daily job: each enabled account pulled on its own token and quota, one
+    after the other; one account's refusal does not stop the others. Returns {code: report or
+    the StatsPullError}."""
+    from wxpub.accounts import registry
+    from wxpub.stats.failures import StatsPullError
+
+    with runtime.db.session() as session:
+        registry.default_account(session, runtime.settings)
+        session.commit()
+        codes = [account.code for account in registry.enabled(session)]
+    outcome = {}
+    for code in codes:
+        try:
+            outcome[code] = pull(runtime, account=code)
+        except StatsPullError as error:
+            outcome[code] = error
+    return outcome
+
+
+__all__ = ["pull", "pull_every_account"]

@@ -31,14 +31,16 @@ class Known:
     pending: dict[str, frozenset[date]]
 
     @classmethod
-    def read(cls, session: Session, window: list[date]) -> "Known":
-        """Read the call log for every datacube endpoint (only SELECTs; writes nothing)."""
+    def read(cls, session: Session, window: list[date], account_id: int | None = None) -> "Known":
+        """Read the call log of ``account_id`` for every datacube endpoint (only SELECTs)."""
         first, last = window[0], window[-1]
         final, listed, pending = {}, {}, {}
         for endpoint in MAX_SPAN:
-            final[endpoint] = frozenset(store.final_days(session, endpoint, first, last))
-            listed[endpoint] = frozenset(store.final_days(session, endpoint, first, last, with_rows=True))
-            pending[endpoint] = frozenset(store.delayed_days(session, endpoint))
+            final[endpoint] = frozenset(store.final_days(session, endpoint, first, last,
+                                                         account_id=account_id))
+            listed[endpoint] = frozenset(store.final_days(session, endpoint, first, last, with_rows=True,
+                                                          account_id=account_id))
+            pending[endpoint] = frozenset(store.delayed_days(session, endpoint, account_id))
         return cls(final, listed, pending)
 
     def todo(self, endpoint: str, window: list[date], always_from: date | None = None) -> list[date]:
@@ -97,17 +99,17 @@ class Batch:
         self.writes.append(("biz", {"rows": rows, "delayed": delayed, "now": now}))
 
     # ----- storing (store phase, the caller's one transaction) -----
-    def store(self, session: Session, appid: str) -> int:
-        """Write every answer, the call log and the msgid → release mapping; flushes, never
-        commits. Returns how many statistics rows were newly linked to releases."""
-        account = store.account_id(session, appid)
+    def store(self, session: Session, account: int) -> int:
+        """Write every answer of account ``account`` (its id), the call log and the msgid →
+        release mapping; flushes, never commits. Returns how many statistics rows were newly
+        linked to releases."""
         for kind, args in self.writes:
             if kind == "articles":
-                store.save_articles(session, args["rows"], args["now"])
+                store.save_articles(session, args["rows"], args["now"], account)
             elif kind == "engagement":
                 store.save_daily_engagement(session, args["rows"], args["delayed"], args["now"])
             elif kind == "reads":
-                store.ensure_articles(session, [r["msgid"] for r in args["rows"]])
+                store.ensure_articles(session, [r["msgid"] for r in args["rows"]], account)
                 store.save_daily_reads(session, **args)
             elif kind == "biz":
                 store.save_biz(session, account, args["rows"], args["delayed"], args["now"])
@@ -115,6 +117,6 @@ class Batch:
                 raise AssertionError(kind)
         for c in self.calls:
             store.log_pull(session, c.endpoint, c.begin, c.end, rows=c.rows, is_delay=c.is_delay,
-                           errcode=c.errcode, rid=c.rid, now=c.at)
+                           errcode=c.errcode, rid=c.rid, now=c.at, account_id=account)
         session.flush()
         return store.map_releases(session)

@@ -183,12 +183,12 @@ def schedule(known: Known, first: date, last: date, requested: date | None = Non
     return Plan(requested, first, last, tuple(total_days), tuple(read_days), tuple(biz_ranges), known)
 
 
-def plan_pull(runtime, since: date | None = None, *, wechat=None) -> Plan:
+def plan_pull(runtime, since: date | None = None, *, wechat=None, account_id: int | None = None) -> Plan:
     """Plan the pull ``wxpub.stats.ingest.pull(runtime, since)`` would make; calls no datacube.
 
     Without ``since`` the window is the last 30 days up to yesterday (WeChat's yesterday: asks
     WeChat's clock, one cheap call); a ``since`` before 2025-11-01 is moved to it (``plan.clamped``).
-    Reads the call log in one short read-only session.
+    Reads the call log (of ``account_id``: every account's when None) in one short read-only session.
     """
     wechat = runtime.wechat if wechat is None else wechat
     last = last_pullable_day(wechat_now(wechat, runtime))
@@ -197,7 +197,7 @@ def plan_pull(runtime, since: date | None = None, *, wechat=None) -> Plan:
     if not window:
         return Plan(since, None, None)
     with runtime.db.session() as session:
-        known = Known.read(session, window)
+        known = Known.read(session, window, account_id)
     return schedule(known, first, last, since)
 
 

@@ -21,7 +21,9 @@ recently used entries go first) and thread-safe; a value missing under several t
 computed by one of them while the others wait for it. A key must name everything the value depends
 on besides the generation: the dashboard's keys name a page (and its month or article), never a
 person — what it caches is what every staff member sees alike; the per-person frame of a page (menu,
-counts, logout form) is rendered for each request.
+counts, logout form) is rendered for each request. The one exception is added here, not by the
+callers: the accounts visible in the request (``wxpub.accounts.scope``) are part of every key, so a
+member of staff limited to one account never gets figures computed for someone who sees them all.
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ class FigureCache:
         value). A value computed under a generation that was replaced meanwhile is returned but
         not kept. An exception from ``compute`` is raised to its caller and nothing is kept.
         """
+        from wxpub.accounts import scope
+
+        key = (key, scope.current())  # figures differ per visible accounts
         while True:
             with self._lock:
                 if generation != self.generation:

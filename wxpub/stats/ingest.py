@@ -166,20 +166,37 @@ class _Puller:
             self.step(f"账号概况 {begin} 至 {end}")
 
 
-def record_failure(runtime, batch: Batch) -> None:
+def account_of(runtime, key: str | None):
+    """(id, WeChat facade) of the account named ``key``, or of the environment's (id None while
+    it is not registered yet: the pull's one store transaction registers it)."""
+    from sqlalchemy import select
+
+    from wxpub.accounts import registry
+    from wxpub.models import Account
+
+    with runtime.db.session() as session:
+        if key:
+            row = registry.find(session, key)
+            return row.id, runtime.wechat_for(row)
+        found = session.scalar(select(Account.id).where(Account.appid == runtime.settings.appid))
+        return found, runtime.wechat
+
+
+def record_failure(runtime, batch: Batch, account_id: int | None = None) -> None:
     """A failed pull stores none of its figures; this separate, small use case records the call
     that stopped it, so the dashboard tells staff that the figures are stale and why. Error rows
     never count as answers when the next pull plans its calls."""
     failed = [c for c in batch.calls if c.errcode is not None][-1:]
     with runtime.db.session() as session:
         for c in failed:
-            store.log_pull(session, c.endpoint, c.begin, c.end, errcode=c.errcode, rid=c.rid, now=c.at)
+            store.log_pull(session, c.endpoint, c.begin, c.end, errcode=c.errcode, rid=c.rid, now=c.at,
+                           account_id=account_id)
         session.commit()
 
 
 def pull(runtime, since: date | None = None, progress: Progress | None = None, *, wechat=None,
          sleep=time.sleep, retries: int = 3, backoff: float = 1.0,
-         announce: Callable[[str], None] | None = None) -> PullReport:
+         announce: Callable[[str], None] | None = None, account: str | None = None) -> PullReport:
     """Pull WeChat statistics into the database; ``since`` back-fills from that day.
 
     Without ``since`` the window is the last 30 days up to yesterday (Beijing). A ``since`` before
@@ -189,11 +206,15 @@ def pull(runtime, since: date | None = None, progress: Progress | None = None, *
     receives what it will do before the first call. ``progress`` is called as
     ``progress(done, total, label)`` after each step. Returns a ``PullReport``; raises
     ``StatsPullError`` when WeChat refuses for good or keeps failing (nothing is stored).
+
+    ``account`` (code, name or AppID) names the account pulled, on its own token and quota and into
+    its own figures; by default the environment's (registered on first use).
     """
+    account_id, facade = account_of(runtime, account)
     if wechat is None:
-        wechat = runtime.wechat
+        wechat = facade
     # 1. Plan: what the call log already knows, in one short read-only session.
-    plan = budget.plan_pull(runtime, since, wechat=wechat)
+    plan = budget.plan_pull(runtime, since, wechat=wechat, account_id=account_id)
     clamped = since if plan.clamped else None
     if plan.first_day is None:
         return PullReport(clamped_from=clamped)
@@ -211,10 +232,13 @@ def pull(runtime, since: date | None = None, progress: Progress | None = None, *
     try:
         puller.fetch(plan)
     except StatsPullError:
-        record_failure(runtime, puller.batch)
+        record_failure(runtime, puller.batch, account_id)
         raise
     # 4. Store: everything in one transaction, committed once.
     with runtime.db.session() as session:
-        report.linked = puller.batch.store(session, runtime.settings.appid)
+        if account_id is None:
+            from wxpub.accounts import registry
+            account_id = registry.default_account(session, runtime.settings).id
+        report.linked = puller.batch.store(session, account_id)
         session.commit()
     return report

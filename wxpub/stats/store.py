@@ -12,7 +12,7 @@ from typing import Iterable
 from sqlalchemy import Text, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from wxpub.models import Account, Article, Release, StatArticle, StatArticleDaily, StatBizDaily, StatPull
+from wxpub.models import Article, Release, StatArticle, StatArticleDaily, StatBizDaily, StatPull
 
 ARTICLE_FIGURES = ("title", "content_url", "publish_date", "publish_type", "read_user", "share_user",
                    "collection_user", "zaikan_user", "like_user", "comment_count",
@@ -55,7 +55,7 @@ def upsert(session: Session, model, rows: list[dict], keys: tuple[str, ...],
     session.execute(stmt, list(unique.values()))
 
 
-def ensure_articles(session: Session, msgids: Iterable[str]) -> None:
+def ensure_articles(session: Session, msgids: Iterable[str], account_id: int | None = None) -> None:
     """Create bare ``StatArticle`` rows for msgids seen only in daily figures (keeps FKs valid)."""
     from wxpub.stats.parse import split_msgid
 
@@ -63,6 +63,7 @@ def ensure_articles(session: Session, msgids: Iterable[str]) -> None:
     for msgid in sorted(set(msgids)):
         msg_data_id, idx = split_msgid(msgid)
         rows.append({"msgid": msgid, "msg_data_id": msg_data_id, "idx": idx, "title": "",
+                     "account_id": account_id,
                      "content_url": "", "read_user": 0, "share_user": 0, "collection_user": 0,
                      "zaikan_user": 0, "like_user": 0, "comment_count": 0, "sources": {},
                      "is_delay": False})
@@ -71,9 +72,11 @@ def ensure_articles(session: Session, msgids: Iterable[str]) -> None:
         session.execute(stmt, rows)
 
 
-def save_articles(session: Session, rows: list[dict], now: datetime) -> None:
-    """Upsert articles with their latest cumulative figures."""
-    upsert(session, StatArticle, rows, ("msgid",), ARTICLE_FIGURES, now)
+def save_articles(session: Session, rows: list[dict], now: datetime,
+                  account_id: int | None = None) -> None:
+    """Upsert articles with their latest cumulative figures (of ``account_id``)."""
+    upsert(session, StatArticle, [{**row, "account_id": account_id} for row in rows], ("msgid",),
+           (*ARTICLE_FIGURES, "account_id"), now)
 
 
 def save_daily_engagement(session: Session, rows: list[dict], delayed: bool, now: datetime) -> None:
@@ -101,14 +104,18 @@ def save_biz(session: Session, account_id: int, rows: list[dict], delayed: bool,
 
 def log_pull(session: Session, endpoint: str, begin: date, end: date, *, rows: int = 0,
              is_delay: bool = False, errcode: int | None = None, rid: str | None = None,
-             now: datetime) -> None:
-    """Record one WeChat call in the pull log (a failed one with WeChat's rid)."""
-    session.add(StatPull(endpoint=endpoint, begin_date=begin, end_date=end, rows=rows,
+             now: datetime, account_id: int | None = None) -> None:
+    """Record one WeChat call of ``account_id`` in the pull log (a failed one with WeChat's rid)."""
+    session.add(StatPull(account_id=account_id, endpoint=endpoint, begin_date=begin, end_date=end, rows=rows,
                          is_delay=is_delay, errcode=errcode, rid=rid, pulled_at=now))
 
 
+def _of(query, account_id: int | None):
+    return query if account_id is None else query.where(StatPull.account_id == account_id)
+
+
 def final_days(session: Session, endpoint: str, first: date, last: date,
-               with_rows: bool = False) -> set[date]:
+               with_rows: bool = False, account_id: int | None = None) -> set[date]:
     """Days in [first, last] for which ``endpoint`` already gave a final (not delayed) answer
     (only answers that listed something when ``with_rows``)."""
     from wxpub.stats.dates import days_between
@@ -120,35 +127,24 @@ def final_days(session: Session, endpoint: str, first: date, last: date,
                     StatPull.begin_date <= last))
     if with_rows:
         query = query.where(StatPull.rows > 0)
-    for begin, end in session.execute(query).all():
+    for begin, end in session.execute(_of(query, account_id)).all():
         done.update(days_between(max(begin, first), min(end, last)))
     return done
 
 
-def delayed_days(session: Session, endpoint: str) -> set[date]:
+def delayed_days(session: Session, endpoint: str, account_id: int | None = None) -> set[date]:
     """Days whose last answer from ``endpoint`` was provisional and never became final."""
     from wxpub.stats.dates import days_between
 
     pending: set[date] = set()
-    for begin, end in session.execute(
+    for begin, end in session.execute(_of(
             select(StatPull.begin_date, StatPull.end_date)
             .where(StatPull.endpoint == endpoint, StatPull.errcode.is_(None),
-                   StatPull.is_delay.is_(True))).all():
+                   StatPull.is_delay.is_(True)), account_id)).all():
         pending.update(days_between(begin, end))
     if not pending:
         return pending
-    return pending - final_days(session, endpoint, min(pending), max(pending))
-
-
-def account_id(session: Session, appid: str) -> int:
-    """The ``Account`` row of ``appid`` (created on first use, named after the appid)."""
-    found = session.scalar(select(Account.id).where(Account.appid == appid))
-    if found is None:
-        row = Account(name=appid, appid=appid)
-        session.add(row)
-        session.flush()
-        found = row.id
-    return found
+    return pending - final_days(session, endpoint, min(pending), max(pending), account_id=account_id)
 
 
 def map_releases(session: Session) -> int:

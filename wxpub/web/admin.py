@@ -12,18 +12,21 @@ request's address.
 * ``POST /admin/addresses/unlock``            lift an address's lock
 * ``GET|POST /admin/users/<name>/tokens/new``  a new API token, shown once on the answer page
 * ``POST /admin/users/<name>/tokens/<id>/revoke``
+* ``POST /admin/users/<name>/accounts``       the 公众号 the account may see (none ticked: all)
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Flask, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from wxpub.accounts import overview
+from wxpub.accounts import service as account_service
 from wxpub.core.errors import WxpubError
 from wxpub.editorial.phone_preview import set_wechat_id
 from wxpub.models import ROLES
@@ -100,7 +103,8 @@ class AddressForm(FlaskForm):
 
 
 @bp.before_request
-def _admins_only():
+def admins_only():
+    """Every admin page: sign in first, and be an admin (else 403). Shared with the 公众号 pages."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not users.has_role(current_user, "admin"):
@@ -108,8 +112,12 @@ def _admins_only():
     return None
 
 
-def _who() -> dict:
+def who() -> dict:
+    """The actor, time and address an admin action is recorded with."""
     return {"actor": current_user.username, "now": runtime().clock.now(), "address": client_address()}
+
+
+_who = who
 
 
 @bp.get("/users")
@@ -118,6 +126,7 @@ def user_list():
     now = runtime().clock.now()
     session = db_session()
     return render_template("admin/users.html", rows=users.listing(session, now=now),
+                           limits=overview.user_limits(session),
                            addresses=throttle.locks(session, now=now, kind=throttle.ADDRESS),
                            address_form=AddressForm())
 
@@ -144,7 +153,7 @@ def user_new():
 # The forms of the account page by name; the name is also the form's prefix, which keeps the
 # fields' ids (and so their labels) apart.
 FORMS = {"role": RoleForm, "reset": ResetForm, "disable": DisableForm, "enable": PlainForm,
-         "unlock": PlainForm, "wechat": WechatForm}
+         "unlock": PlainForm, "wechat": WechatForm, "accounts": PlainForm}
 
 
 def _form(name: str, **kwargs) -> FlaskForm:
@@ -162,7 +171,10 @@ def _detail(username: str, *, status: int = 200, error: str | None = None, **bou
     revoke_forms = {t.id: RevokeForm(prefix=f"revoke-{t.id}", formdata=None) for t in tokens}
     if revoking is not None:
         revoke_forms[revoking[0]] = revoking[1]
+    session = db_session()
+    limited = {a.id for a in account_service.limited_to(session, users.find(session, username).id)}
     return render_template("admin/user.html", row=row, error=error, tokens=tokens,
+                           wechat_accounts=overview.listing(session, runtime().settings), limited=limited,
                            revoke_forms=revoke_forms, now=runtime().clock.now(),
                            token_state=api_tokens.state, scope_name=api_tokens.scope_name,
                            is_self=row.username == current_user.username, **forms), status
@@ -242,6 +254,24 @@ def user_unlock(username: str):
     return _act(username, "unlock", form,
                 lambda: users.unlock(db_session(), username, **_who()),
                 f"已解锁账号 {username}，现在可以登录。")
+
+
+@bp.post("/users/<username>/accounts")
+def user_accounts(username: str):
+    """Limit the account to the ticked 公众号 (none ticked: it sees every one)."""
+    form = _form("accounts")
+    codes = request.form.getlist("accounts")
+    users.find(db_session(), username)
+    if not form.validate_on_submit():
+        return _detail(username, status=400)
+    try:
+        chosen = account_service.set_user_accounts(db_session(), username, codes, **_who())
+    except WxpubError as refused:
+        return _detail(username, status=refused.http_status if refused.http_status < 500 else 400,
+                       error=refused.message)
+    flash(f"{username} 现在只能看到这些公众号：{'、'.join(a.name for a in chosen)}。" if chosen
+          else f"{username} 现在可以看到全部公众号。", "ok")
+    return redirect(url_for("admin.user_detail", username=username))
 
 
 @bp.route("/users/<username>/tokens/new", methods=["GET", "POST"])

@@ -100,6 +100,8 @@ def bearer_login():
         # For this request only (``g``), not the session: nothing is written into a cookie.
         login_manager._update_request_context_with_user(StaffUser(found.user, token=""))
     g.api_token_scope = found.scope
+    from wxpub.web import account_scope
+    account_scope.apply_for(found.user)  # the token acts as its user: the same accounts
     return None
 
 

@@ -35,6 +35,26 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 TREND_DAYS = 60
 
 
+@bp.before_request
+def _one_account():
+    """``?account=<code>``: every figure, table and export of the page counts that account alone
+    (the accounts visible to the user are offered in the page's account chooser)."""
+    from flask import abort, g
+    from flask_login import current_user
+
+    from wxpub.accounts import registry
+    from wxpub.web import account_scope
+    g.dashboard_accounts, g.dashboard_account = [], None
+    if not current_user.is_authenticated:
+        return  # the view's login_required answers
+    wanted = (request.args.get("account") or "").strip()
+    g.dashboard_accounts = registry.listing(db_session())  # what this user may choose from
+    if wanted:
+        g.dashboard_account = account_scope.narrow_to(wanted[:100])
+        if g.dashboard_account is None:
+            abort(404)
+
+
 @bp.app_template_filter("bj")
 def _beijing_time(value) -> str:
     """``YYYY-MM-DD HH:MM`` in the office's timezone."""

@@ -222,7 +222,7 @@ def plan_import():
     except plans.PlanError as error:
         return _list_page(errors=_problems(error), pasted=text, status=400)
     session = db_session()
-    stored = plan_store.for_series(session, fields.series)
+    stored = plan_store.for_plan(session, fields.series, fields.account)
     result = plan_form.check(session, text, now=now(), settings=runtime().settings, name=name)
     return _form_page(fields, source_text=text, plan_id=stored.id if stored else None, name=name, result=result)
 
@@ -260,7 +260,7 @@ def plan_submit():
                           status=400, **page)
     except ValidationError as error:
         return _form_page(fields, apply_error=error.message, status=400, **page)
-    stored = plan_store.for_series(session, result.loaded.plan.series)
+    stored = plan_store.for_plan(session, result.loaded.plan.series, result.loaded.plan.account)
     done(plan_form.report_line(report))
     return redirect(url_for("plan_pages.plan_edit", plan_id=stored.id))
 

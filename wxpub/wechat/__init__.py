@@ -39,18 +39,22 @@ class WeChat:
 
     def __init__(self, settings, database=None, *, clock: Clock | None = None,
                  token_mode: str = "stable", store: TokenStore | None = None,
-                 redis_client=None, http: requests.Session | None = None):
+                 redis_client=None, http: requests.Session | None = None, credentials=None):
+        """``credentials`` (``wxpub.accounts.credentials.Credentials``) names the account; by
+        default the environment's (``settings.appid`` …)."""
         self.settings = settings
+        self.credentials = credentials = credentials or _Environment(settings)
+        self.appid = credentials.appid
         install_log_redaction()
         http = http or requests.Session()
         self._http = http
         if store is None:
-            store = _default_store(settings, database, redis_client)
-        fetcher = TokenFetcher(http, settings.wechat_api_url, settings.appid, settings.appsecret,
+            store = _default_store(settings, database, redis_client, credentials.appid)
+        fetcher = TokenFetcher(http, settings.wechat_api_url, credentials.appid, credentials.appsecret,
                                settings.wechat_timeout, mode=token_mode)
         self.token = SharedAccessToken(store, fetcher, SecretBox(settings.secret_key, "access-token"),
                                        clock=clock)
-        self.client = WxClient(settings.appid, settings.appsecret, tokens=self.token,
+        self.client = WxClient(credentials.appid, credentials.appsecret, tokens=self.token,
                                api_url=settings.wechat_api_url, timeout=settings.wechat_timeout,
                                http=http)
         self.media = self.client.media
@@ -78,19 +82,33 @@ class WeChat:
 
     def callback_crypto(self) -> CallbackCrypto:
         """Signature checks and safe-mode crypto for this account's callback URL."""
-        return CallbackCrypto.from_settings(self.settings)
+        creds = self.credentials
+        return CallbackCrypto(creds.token, creds.encoding_aes_key, creds.appid,
+                              allow_plaintext=bool(getattr(self.settings, "callback_plaintext", False)))
 
     def __repr__(self) -> str:
-        return f"WeChat(appid={self.settings.appid!r}, api={self.settings.wechat_api_url!r})"
+        return f"WeChat(appid={self.appid!r}, api={self.settings.wechat_api_url!r})"
 
 
-def _default_store(settings, database, redis_client) -> TokenStore:
+class _Environment:
+    """The environment's account, read from ``settings`` (the shape of ``Credentials``)."""
+
+    def __init__(self, settings):
+        self.appid, self.appsecret = settings.appid, settings.appsecret
+        self.token, self.encoding_aes_key = settings.token, settings.encoding_aes_key
+        self.account_type = settings.account_type
+
+    def __repr__(self) -> str:
+        return f"Credentials(appid={self.appid!r})"
+
+
+def _default_store(settings, database, redis_client, appid: str) -> TokenStore:
     if settings.redis_url or redis_client is not None:
         if redis_client is None:
             import redis  # only needed when Redis is configured
 
             redis_client = redis.Redis.from_url(settings.redis_url)  # connects lazily
-        return RedisTokenStore(redis_client, settings.appid)
+        return RedisTokenStore(redis_client, appid)
     if database is None:
         raise ValueError("WeChat needs a Database (or settings.redis_url) to share the access token")
-    return DatabaseTokenStore(database, settings.appid)
+    return DatabaseTokenStore(database, appid)

@@ -60,12 +60,11 @@ class Jobs:
         the pull without retry; the failed call is already in the call log for the dashboard, so
         it is logged here as a warning (with its explanation and rid), not as a crash.
         """
-        from wxpub.stats import pull
+        from wxpub.stats import pull_every_account
         from wxpub.stats.failures import StatsPullError
-        try:
-            pull(self.rt)
-        except StatsPullError as error:
-            log.warning("statistics pull stopped: %s", error.message)
+        for code, outcome in pull_every_account(self.rt).items():
+            if isinstance(outcome, StatsPullError):
+                log.warning("statistics pull of account %s stopped: %s", code, outcome.message)
 
     def pull_comments(self) -> None:
         """Readers' comments (留言) of every followed article, then the unanswered-too-long check."""

@@ -1,0 +1,1 @@
+"""The office's WeChat official accounts as data: registry, credentials and the admin use cases."""

@@ -90,6 +90,7 @@ def pages(ids: dict) -> list[str]:
             "/review", f"/review/messages/{ids['message']}", f"/review/messages/{ids['message']}/sheet",
             f"/review/messages/{ids['message']}/phone", "/notices", "/alerts",
             "/dashboard/", "/dashboard/chapters", "/dashboard/report", f"/dashboard/article/{ids['msgid']}",
-            "/dashboard/calendar", "/audit", "/admin/users", "/admin/users/new", f"/admin/users/{ids['editor']}",
+            "/dashboard/calendar", "/ratings", "/ratings/new", "/audit", "/admin/users", "/admin/users/new",
+            f"/admin/users/{ids['editor']}",
             "/admin/accounts", "/admin/accounts/new", "/admin/accounts/xzf",
             "/profile", "/password", "/nothing-here"]

@@ -24,7 +24,7 @@ from wxpub.stats.exports import content_disposition, file_stem
 import responsive_site
 
 MENU = ["工作台", "发布日历", "发布", "排期", "案例库", "导入", "系列与篇章", "预览", "审核", "通知", "告警", "留言",
-        "阅读数据", "操作日志", "账号管理", "公众号", "个人设置"]
+        "阅读数据", "评选", "操作日志", "账号管理", "公众号", "个人设置"]
 
 
 @pytest.fixture

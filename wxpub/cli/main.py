@@ -44,7 +44,7 @@ def _register_all() -> None:
                            users)
     for module in (db, serve, sandbox, library, articles, releases, scheduler, stats, users, demo):
         module.register(main)
-    for name in ("review", "audit", "account", "alert", "comments"):  # command groups added later register the same way
+    for name in ("review", "audit", "account", "alert", "comments", "rating"):  # command groups added later register the same way
         try:
             module = importlib.import_module(f"wxpub.cli.{name}")
         except ModuleNotFoundError as error:

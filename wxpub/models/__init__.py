@@ -11,6 +11,8 @@ from wxpub.models.publishing import (AccessToken, Account, Article, CallbackEven
                                     MessageVersion, PublishAttempt, Release, ReleaseTransition,
                                     UploadedMedia, UserAccount)
 from wxpub.models.plans import ReleasePlan
+from wxpub.models.rating import (LEVELS, Commendation, RatingCase, RatingEntry, RatingExpert, RatingRound,
+                                 RatingSheet)
 from wxpub.models.review import PhonePreview, ReviewComment, ReviewSheet, Signoff
 from wxpub.models.tokens import TOKEN_SCOPES, ApiToken
 from wxpub.models.stats import StatArticle, StatArticleDaily, StatBizDaily, StatPull
@@ -23,7 +25,8 @@ __all__ = [
     "ReleaseTransition",
     "UploadedMedia", "AccessToken", "CallbackEvent",
     "StatArticle", "StatArticleDaily", "StatBizDaily", "StatPull",
-    "ApiToken", "TOKEN_SCOPES",
+    "ApiToken", "TOKEN_SCOPES", "ReleasePlan",
+    "RatingRound", "RatingCase", "RatingExpert", "RatingSheet", "RatingEntry", "Commendation", "LEVELS",
     "User", "StaffSession", "LoginThrottle", "AuditEntry", "AuditHead",
     "Signoff", "ReviewComment", "ReviewSheet", "PhonePreview", "Alert", "OutboxMessage", "Notice", "ROLES",
 ]

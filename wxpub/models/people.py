@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from wxpub.models.base import Base, utcnow
 
-ROLES = ("editor", "proofreader", "reviewer", "approver", "admin")
+# "expert" (评审专家): a member of a 评选 panel, who rates cases and does nothing else.
+ROLES = ("editor", "proofreader", "reviewer", "approver", "admin", "expert")
 
 
 class User(Base):

@@ -57,11 +57,17 @@ ACTION_NAMES = {
     "wechat_account.add": "登记公众号", "wechat_account.rotate_secret": "更换公众号 AppSecret",
     "wechat_account.disable": "停用公众号", "wechat_account.enable": "启用公众号",
     "user.accounts": "限定可见公众号",
+    "rating.create": "新建评选", "rating.expert_add": "增加评审专家", "rating.invite": "邀请评审专家",
+    "rating.entry_save": "保存评分", "rating.submit": "提交评分表", "rating.correct": "更正评分表",
+    "rating.close": "结束评选", "rating.commend": "表彰优秀案例", "rating.uncommend": "取消表彰",
+    "rating.honours": "生成表彰篇章",
+    "rating.signoff": "评选结果签字确认",
 }
 OBJECT_NAMES = {"case": "案例", "message": "推送", "release": "发布", "user": "账号", "chapter": "篇章",
                 "series": "系列", "plan": "发布计划", "import_batch": "上传批次", "address": "网络地址",
                 "alert": "告警", "comment": "读者留言", "comment_article": "留言文章",
-                "rid": "微信请求（rid）", "wechat_account": "公众号"}
+                "rid": "微信请求（rid）", "wechat_account": "公众号",
+                "rating_round": "评选"}
 STATUS_NAMES = {"pending": "待定", "selected": "入选", "rejected": "淘汰"}
 VIEW_ROLES = ("approver", "reviewer")  # who may read the log (admins may do everything)
 PER_PAGE = 50
@@ -300,7 +306,8 @@ def object_href(object_type: str, object_id: str, *, see_users: bool) -> str | N
     if not object_id or not object_id.isdigit() and object_type not in ("user",):
         return None
     paths = {"case": f"/library/cases/{object_id}", "message": f"/review/messages/{object_id}",
-             "chapter": f"/library?chapter={object_id}", "series": f"/series/{object_id}"}
+             "chapter": f"/library?chapter={object_id}", "series": f"/series/{object_id}",
+             "rating_round": f"/ratings/{object_id}"}
     if object_type == "user":
         return f"/admin/users/{object_id}" if see_users else None
     if object_type == "release":

@@ -20,7 +20,8 @@ from wxpub.core.errors import Conflict, NotFound, ValidationError
 from wxpub.models import ROLES, AuditEntry, User
 from wxpub.staff import passwords, sessions, throttle
 
-ROLE_NAMES = {"editor": "编辑", "proofreader": "校对", "reviewer": "复审", "approver": "终审", "admin": "管理员"}
+ROLE_NAMES = {"editor": "编辑", "proofreader": "校对", "reviewer": "复审", "approver": "终审", "admin": "管理员",
+              "expert": "评审专家"}
 MIN_PASSWORD = passwords.MIN_LENGTH
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,40}$")
 

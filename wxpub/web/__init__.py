@@ -17,11 +17,11 @@ def init_app(app: Flask) -> None:
     _init_limits_and_converters(app)  # first: the converters must exist before any rule uses them
     errors.init_app(app)
     app.register_blueprint(health.bp)
-    for name in ("auth", "account_scope", "api", "callback", "dashboard", "preview", "admin", "desk", "series_pages",
+    for name in ("auth", "account_scope", "expert_fence", "api", "callback", "dashboard", "preview", "admin", "desk", "series_pages",
                  "library_pages", "importing", "editor", "composer", "notices", "review_pages",
                  "review_sheet", "audit_pages", "phone_preview_pages", "profile",
                  "release_pages", "calendar_pages", "plan_pages", "workbench", "alert_pages", "comment_pages", "account_pages",
-                 "api_docs"):
+                 "api_docs", "rating_pages"):
         module = _optional(name)
         if module is not None:
             module.init_app(app)

@@ -159,7 +159,7 @@ def _require_login():
 
 # The other API modules (each a ROUTES table of its own; a module not there yet is skipped).
 EXTENSIONS = ("api_series", "api_imports", "api_editor", "api_compose", "api_review", "api_audit",
-              "api_releases", "api_plans", "api_alerts", "api_comments", "api_accounts")
+              "api_releases", "api_plans", "api_alerts", "api_comments", "api_accounts", "api_rating")
 
 
 def _extension_routes() -> list:

@@ -105,11 +105,12 @@ def bearer_login():
     return None
 
 
-def _local_target() -> str:
+def _local_target(home: str | None = None) -> str:
+    """``next`` when it is a local path, else ``home`` (default: the reading figures)."""
     target = request.args.get("next", "")
     if not target.startswith("/") or urlparse(target).netloc or target.startswith("//") \
             or target.startswith("/\\"):
-        return url_for("dashboard.overview")
+        return home or url_for("dashboard.overview")
     return target
 
 
@@ -134,7 +135,7 @@ def login():
         except (staff_login.LoginFailed, staff_login.LoginLocked) as refused:
             error, status = refused.message, refused.http_status
         else:
-            target = _local_target()
+            target = _local_target("/rate" if done.user.role == "expert" else None)  # 评审专家: only 评选
             _start(done)
             return redirect(target)
     return render_template("login.html", form=form, error=error), status

@@ -201,7 +201,22 @@ def _overview_context() -> dict:
                                            answer_hours=settings.comment_answer_hours),
                     times=comment_queries.reply_times(db_session(), settings.tz),
                     answer_hours=settings.comment_answer_hours)
-    return dict(data, trend_chart=trend_chart, chapter_chart=chapter_chart, comments=comments)
+    return dict(data, trend_chart=trend_chart, chapter_chart=chapter_chart, comments=comments,
+                badges=commended_articles(db_session(), [r["msgid"] for r in data["top"].rows]))
+
+
+def commended_articles(session, msgids) -> dict[str, str]:
+    """``{msgid: "一等"}`` for the articles carrying a commended case (优秀案例, ``wxpub.rating``);
+    a commendation is audited, so the cached pages show it at once (``page_marks.statistics``)."""
+    from sqlalchemy import select
+    from wxpub.models import Article, StatArticle
+    from wxpub.rating.results import commendations_of_cases
+    pairs = session.execute(select(StatArticle.msgid, Article.case_ids)
+                            .join(Article, Article.id == StatArticle.article_id)
+                            .where(StatArticle.msgid.in_(list(msgids)))).all() if msgids else []
+    found = commendations_of_cases(session, {int(c) for _, ids in pairs for c in ids or ()})
+    levels = {m: [found[int(c)][0] for c in ids or () if int(c) in found] for m, ids in pairs}
+    return {m: "、".join(dict.fromkeys(v)) for m, v in levels.items() if v}
 
 
 def _jsonable(value):
@@ -247,7 +262,8 @@ def _article_context(msgid: str) -> dict:
     source_chart = charts.bar_chart([(r["source"], r["read_user"]) for r in source_table.rows],
                                     title="阅读来源")
     return dict(d=detail, s=detail["stat"], trend=trend, daily=tables.daily(session, msgid=msgid),
-                sources=source_table, source_chart=source_chart)
+                sources=source_table, source_chart=source_chart,
+                commended=commended_articles(session, [msgid]).get(msgid))
 
 
 @bp.get("/chapters")
@@ -299,6 +315,7 @@ def _report_context(month: str) -> dict:
     sums = {k: sum(d[k] for d in days) for k in ("read_user", "share_user", "zaikan_user",
                                                   "collection_user")}
     return dict(month=month, trend=trend, sums=sums, articles=month_articles, account=account,
+                badges=commended_articles(session, [r["msgid"] for r in month_articles.rows]),
                 chapters=tables.chapters(session), freshness=queries.freshness(session), today=_today())
 
 

@@ -177,6 +177,7 @@ def _page(row, state: dict | None = None, *, status: int = 200, error: str | Non
     for found in findings:
         by_field.setdefault(found["anchor"], []).append(found)
     from wxpub.core.lint.proofread import fixable_punctuation
+    from wxpub.rating.results import commendations_of_cases
     session = db_session()
     releases = [release_dict(r) for r in drift.releases_carrying(session, row)]
     return render_template(
@@ -186,7 +187,7 @@ def _page(row, state: dict | None = None, *, status: int = 200, error: str | Non
         by_field=by_field, fixable=fixable_punctuation(content) is not None, releases=releases,
         error=error, error_at=error_at, note=note, anchor=anchor, meanwhile=meanwhile,
         base_version=base_version if base_version is not None else version.version,
-        readonly=not can_edit(),
+        readonly=not can_edit(), commendation=commendations_of_cases(session, [row.id]).get(row.id),
         blocking=sum(f["severity"] == "blocking" for f in findings)), status
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, redirect, render_template
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -90,7 +90,9 @@ def summary(session, user, settings, at) -> dict:
 @bp.get("/workbench")
 @login_only
 def index():
-    """The logged-in person's workbench."""
+    """The logged-in person's workbench (a 评审专家 has none: their start page is 评选)."""
+    if current_user.role == "expert":
+        return redirect("/rate")
     settings = runtime().settings
     data = summary(db_session(), current_user, settings, now())
     nothing = not (data["waiting_count"] or data["trouble"] or data["alert_counts"]["open"]

@@ -27,8 +27,8 @@ _visible: ContextVar[frozenset[int] | None] = ContextVar("wxpub_visible_accounts
 def visible_ids(session: Session, user) -> frozenset[int] | None:
     """The accounts ``user`` (a ``User`` row or the signed-in staff member: anything with
     ``username`` and ``role``) is limited to (None: every account; admins are never limited)."""
-    if user is None or getattr(user, "role", "") == "admin":
-        return None
+    if user is None or getattr(user, "role", "") == "admin" or getattr(user, "limited", None) is False:
+        return None  # (``limited``: the signed-in user's flag, read with their session: no query)
     ids = frozenset(session.scalars(select(UserAccount.account_id).join(User, User.id == UserAccount.user_id)
                                     .where(User.username == user.username)))
     return ids or None

@@ -15,10 +15,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from wxpub.models import StaffSession, User
+from wxpub.models import StaffSession, User, UserAccount
 
 TOKEN_BYTES = 32
 KEEP_ENDED = timedelta(days=30)  # ended and expired rows are pruned at the user's next login
@@ -57,9 +57,12 @@ def resolve(session: Session, token: str | None, *, now: datetime, lifetime: tim
     return user if _lets_in(staff_session, user.active, now=now, lifetime=lifetime) else None
 
 
+# ``limited``: whether the user is limited to some official accounts (read in the same query, so an
+# unlimited user's pages need no query of their own for it: wxpub.accounts.scope).
+_LIMITED = exists().where(UserAccount.__table__.c.user_id == User.__table__.c.id).label("limited")
 _WHO = (select(StaffSession.__table__.c.ended_at, StaffSession.__table__.c.expires_at,
                StaffSession.__table__.c.created_at, User.__table__.c.active, User.__table__.c.username,
-               User.__table__.c.display_name, User.__table__.c.role)
+               User.__table__.c.display_name, User.__table__.c.role, _LIMITED)
         .join_from(StaffSession.__table__, User.__table__, User.__table__.c.id == StaffSession.__table__.c.user_id))
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 from flask import Flask, g
 
 from wxpub.accounts import scope
-from wxpub.web import runtime
 
 
 def apply_for(user) -> None:
     """Limit the rest of this request to what ``user`` may see."""
-    with runtime().db.session() as session:
-        ids = scope.visible_ids(session, user)
+    from wxpub.web import db_session
+    ids = scope.visible_ids(db_session(), user)  # the request's own session: no second connection
     _lift()
     g.visible_accounts = ids
     g.account_scope_tokens = [scope.set_limit(ids)]

@@ -40,6 +40,9 @@ class StaffUser(UserMixin):
         self.username = row.username
         self.display_name = row.display_name
         self.role = row.role
+        # Limited to some official accounts? (None: not known, wxpub.accounts.scope asks.)
+        limited = getattr(row, "limited", None)
+        self.limited = None if limited is None else bool(limited)  # SQLite answers 0 / 1
 
     def get_id(self) -> str:
         return self.token

@@ -35,6 +35,27 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 TREND_DAYS = 60
 
 
+class _Accounts:
+    """The accounts visible to the request, read on first use."""
+
+    def __init__(self):
+        self._rows = None
+
+    def _load(self) -> list:
+        if self._rows is None:
+            from wxpub.accounts import registry, scope
+            # every account the user may see, not only the one ?account= narrowed the page to
+            with scope.limited(g.get("visible_accounts")):
+                self._rows = registry.listing(db_session())
+        return self._rows
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __iter__(self):
+        return iter(self._load())
+
+
 @bp.before_request
 def _one_account():
     """``?account=<code>``: every figure, table and export of the page counts that account alone
@@ -42,13 +63,14 @@ def _one_account():
     from flask import abort, g
     from flask_login import current_user
 
-    from wxpub.accounts import registry
     from wxpub.web import account_scope
     g.dashboard_accounts, g.dashboard_account = [], None
     if not current_user.is_authenticated:
         return  # the view's login_required answers
     wanted = (request.args.get("account") or "").strip()
-    g.dashboard_accounts = registry.listing(db_session())  # what this user may choose from
+    # What this user may choose from: read only when a page renders the chooser (a cached page
+    # does not), so the figure cache keeps the dashboard at its few queries a request.
+    g.dashboard_accounts = _Accounts()
     if wanted:
         g.dashboard_account = account_scope.narrow_to(wanted[:100])
         if g.dashboard_account is None:

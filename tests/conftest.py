@@ -134,16 +134,10 @@ class Migrations:
         return statements
 
     def _replay(self, runtime: Runtime) -> None:
+        from pg_pool import replay
         connection = runtime.db.engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            for statement, parameters, executemany in self.postgres_statements:
-                if executemany:
-                    cursor.executemany(statement, parameters)
-                elif parameters:
-                    cursor.execute(statement, parameters)
-                else:
-                    cursor.execute(statement)
+            replay(connection.cursor(), self.postgres_statements)
             connection.commit()
         finally:
             connection.close()

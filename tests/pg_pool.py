@@ -19,6 +19,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 
+def replay(cursor, statements) -> None:
+    """Execute recorded ``(statement, parameters, executemany)`` on a DB-API cursor."""
+    for statement, parameters, executemany in statements:
+        if executemany:
+            cursor.executemany(statement, parameters)
+        elif parameters:
+            cursor.execute(statement, parameters)
+        else:
+            cursor.execute(statement)
+
+
 class PostgresPool:
     """Clean migrated schemas of one worker, on ``base_url``."""
 
@@ -74,14 +85,7 @@ class PostgresPool:
                 "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE c.relkind = 'S' AND n.nspname = :s"), {"s": schema})
             connection.exec_driver_sql(f'SET LOCAL search_path TO "{schema}"')
-            cursor = connection.connection.cursor()
-            for statement, parameters, executemany in seeds:
-                if executemany:
-                    cursor.executemany(statement, parameters)
-                elif parameters:
-                    cursor.execute(statement, parameters)
-                else:
-                    cursor.execute(statement)
+            replay(connection.connection.cursor(), seeds)
         return True
 
     def drop(self, schema: str) -> None:

@@ -122,19 +122,30 @@ def _account_problem(session: Session, plan: plans.Plan) -> str | None:
     """Why the plan's ``account`` cannot be published to, if it cannot: not registered (while
     some account is — before any, the environment's is registered under the plan's name),
     disabled, or of another type than the plan says."""
-    account = session.scalar(select(Account).where(or_(Account.name == plan.account,
-                                                       Account.code == plan.account)))
+    account = _named_account(session, plan.account)
     if account is None:
-        rows = list(session.scalars(select(Account).order_by(Account.id)))
-        if not any(a.credentials_source == "env" for a in rows):
+        if not session.scalar(select(Account.id).where(Account.credentials_source == "env")):
             return None  # the environment's account is registered under this name when applied
-        known = [a.name for a in rows]
-        return (f"公众号“{plan.account}”还没有登记（已登记：{'、'.join(known)}）；"
-                "请管理员先在“公众号”页登记，或把 account 改为已登记的名称")
+        return _unregistered(session, plan.account)
+    return _unusable(account, plan.account_type)
+
+
+def _named_account(session: Session, name: str) -> Account | None:
+    return session.scalar(select(Account).where(or_(Account.name == name, Account.code == name)))
+
+
+def _unregistered(session: Session, name: str) -> str:
+    known = "、".join(a.name for a in session.scalars(select(Account).order_by(Account.id)))
+    return (f"公众号“{name}”还没有登记（已登记：{known}）；"
+            "请管理员先在“公众号”页登记，或把 account 改为已登记的名称")
+
+
+def _unusable(account: Account, account_type: str) -> str | None:
+    """Why a plan of ``account_type`` cannot go to ``account`` (disabled, another type), if so."""
     if not account.enabled:
         return f"公众号“{account.name}”已停用，不能为它安排发布"
-    if account.account_type != plan.account_type:
-        return (f"计划写的类型是{registry.type_name(plan.account_type)}（account_type: {plan.account_type}），"
+    if account.account_type != account_type:
+        return (f"计划写的类型是{registry.type_name(account_type)}（account_type: {account_type}），"
                 f"但公众号“{account.name}”登记为{registry.type_name(account.account_type)}；"
                 "两者须一致（订阅号每天群发 1 次，服务号每月 4 次）")
     return None
@@ -184,20 +195,14 @@ def _other_mass_sends(session: Session, plan: plans.Plan) -> list[datetime]:
 def account_for(session: Session, name: str, settings, account_type: str) -> Account:
     """The registered account a plan's ``account`` names (its name or code). Before any account is
     registered, the environment's account (``WXPUB_APPID``) is registered under that name."""
-    account = session.scalar(select(Account).where(or_(Account.name == name, Account.code == name)))
+    account = _named_account(session, name)
     if account is None:
-        env = session.scalar(select(Account).where(Account.appid == settings.appid))
-        if env is not None:
-            known = "、".join(a.name for a in session.scalars(select(Account).order_by(Account.id)))
-            raise ValidationError(f"计划中的公众号“{name}”还没有登记（已登记：{known}）；"
-                                  "请管理员先在“公众号”页登记，或把 account 改为已登记的名称")
+        if session.scalar(select(Account.id).where(Account.appid == settings.appid)) is not None:
+            raise ValidationError("计划中的" + _unregistered(session, name))
         account = registry.import_env_account(session, settings, name=name)
-    if not account.enabled:
-        raise ValidationError(f"公众号“{account.name}”已停用，不能为它安排发布")
-    if account.account_type != account_type:
-        raise ValidationError(f"计划写的类型是{registry.type_name(account_type)}（account_type: {account_type}），"
-                              f"但公众号“{account.name}”登记为{registry.type_name(account.account_type)}；"
-                              "两者须一致（订阅号每天群发 1 次，服务号每月 4 次）")
+    problem = _unusable(account, account_type)
+    if problem:
+        raise ValidationError(problem)
     return account
 
 

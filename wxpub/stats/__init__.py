@@ -27,15 +27,17 @@ def pull_every_account(runtime) -> dict:
     from wxpub.stats.failures import StatsPullError
 
     with runtime.db.session() as session:
-        registry.default_account(session, runtime.settings)
-        session.commit()
-        codes = [account.code for account in registry.enabled(session)]
+        accounts = registry.listing(session)
+        codes = [account.code for account in accounts if account.enabled]
+        if not any(a.appid == runtime.settings.appid for a in accounts):
+            codes.insert(0, None)  # the environment's: its pull registers it, in its one commit
     outcome = {}
     for code in codes:
         try:
-            outcome[code] = pull(runtime, account=code)
+            report = pull(runtime, account=code)
         except StatsPullError as error:
-            outcome[code] = error
+            report = error
+        outcome[code or runtime.settings.account_code] = report
     return outcome
 
 

@@ -166,14 +166,15 @@ def _detail(round_id: int, invited: dict | None = None):
                            is_open=row.state == "open")
 
 
-def _act(round_id: int, action, message: str):
+def _act(round_id: int, action, message: str, *, to: str = "rating_pages.detail", anchor: str = ""):
+    """Run ``action``, flash its outcome, go back to the round's page (or ``to``)."""
     try:
         action()
     except (ValueError, WxpubError) as error:
         failed(error)
     else:
         done(message)
-    return redirect(url_for("rating_pages.detail", round_id=round_id))
+    return redirect(url_for(to, round_id=round_id) + anchor)
 
 
 @bp.post("/ratings/<id:round_id>/experts")
@@ -240,13 +241,7 @@ def _signed_at(row):
 
 
 def _back_to_results(round_id: int, action, message: str):
-    try:
-        action()
-    except (ValueError, WxpubError) as error:
-        failed(error)
-    else:
-        done(message)
-    return redirect(url_for("rating_pages.results_page", round_id=round_id) + "#results")
+    return _act(round_id, action, message, to="rating_pages.results_page", anchor="#results")
 
 
 @bp.post("/ratings/<id:round_id>/commend")

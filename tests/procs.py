@@ -31,6 +31,12 @@ ARTICLES = Path(__file__).resolve().parents[1] / "articles"
 QUICK = {"WXPUB_CONFIRM_WAIT": "5", "WXPUB_CONFIRM_POLL": "0.25", "WXPUB_SUBMIT_SETTLE": "2"}
 
 
+def burst_accounts(count: int) -> list[dict]:
+    """``count`` sandbox accounts: 代号 b001…, names 测试号001…, distinct AppIDs and AppSecrets."""
+    return [{"code": f"b{n:03d}", "name": f"测试号{n:03d}", "appid": f"wxburst{n:011d}",
+             "secret": f"burstsecret{n:021d}"} for n in range(1, count + 1)]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -41,7 +47,7 @@ class Stack:
     """A sandbox process plus the environment for ``wxpub`` processes sharing one database."""
 
     def __init__(self, tmp_path: Path, database_url: str, *, fault_rate: float = 0.0,
-                 publish_delay: float = 0.5, seed: int = 7):
+                 publish_delay: float = 0.5, seed: int = 7, accounts: int = 0):
         self.tmp = tmp_path
         self.port = free_port()
         self.sandbox_url = f"http://127.0.0.1:{self.port}"
@@ -54,12 +60,30 @@ class Stack:
                     "WXPUB_PROOFREAD_ROUNDS": "0", **QUICK, "PYTHONUNBUFFERED": "1"}
         self.env.pop("WXPUB_CRASH_AT", None)
         log = open(tmp_path / "sandbox.log", "w")
+        # ``accounts`` more official accounts besides the environment's (新政服), for bursts.
+        self.accounts = burst_accounts(accounts)
+        several = [f"--account=xzf:{CFG.appid}:{CFG.secret}",
+                   *(f"--account={a['code']}:{a['appid']}:{a['secret']}" for a in self.accounts)] \
+            if accounts else []
         self.sandbox = subprocess.Popen(
             [sys.executable, "-m", "wxpub", "sandbox", "--port", str(self.port), "--publish-delay",
              str(publish_delay), "--fault-rate", str(fault_rate), "--seed", str(seed),
-             "--slow-seconds", "3"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+             "--slow-seconds", "3", *several], env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.schedulers: list[subprocess.Popen] = []
         self._runtime = None
+
+    def register_accounts(self) -> None:
+        """Register the stack's extra accounts in wxpub (as an admin would: AppSecret stored encrypted)."""
+        from wxpub.accounts import registry, service
+
+        rt = self.runtime
+        with rt.db.session() as session:
+            registry.default_account(session, rt.settings)
+            session.commit()
+            for a in self.accounts:
+                service.add(session, rt.settings, name=a["name"], code=a["code"], appid=a["appid"],
+                            account_type="subscription", appsecret=a["secret"], actor="测试",
+                            now=rt.clock.now())
 
     def wait_for_sandbox(self, timeout: float = 20) -> None:
         """Return once the sandbox process answers (it boots while the database is set up)."""

@@ -3,6 +3,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime
 
 import pytest
 import requests
@@ -36,7 +37,33 @@ def test_command_has_exactly_the_documented_options():
     names = {opt for p in sandbox.params for opt in p.opts}
     assert names == {"--host", "--port", "--appid", "--secret", "--token", "--aes-key", "--callback-url",
                      "--account-type", "--publish-delay", "--fault-rate", "--seed", "--slow-seconds",
-                     "--allow-callback-host", "--comments-per-article", "--account", "--accounts"}
+                     "--allow-callback-host", "--comments-per-article", "--account", "--accounts",
+                     "--minute-limit"}
+
+
+@pytest.mark.parametrize("value", ["draft/add=3", "/cgi-bin/draft/add", "/cgi-bin/draft/add=-1",
+                                   "/cgi-bin/draft/add=1.5", "/cgi-bin/draft/add=x", "/sns/userinfo=3"])
+def test_minute_limits_must_be_path_equals_a_whole_number(value):
+    with pytest.raises(SandboxConfigError) as info:
+        SandboxConfig(minute_limits=[value])
+    assert f"--minute-limit 无效：“{value}”" in str(info.value)
+
+
+def test_minute_limits_accept_strings_pairs_and_dicts_the_last_one_winning():
+    config = SandboxConfig(minute_limits=["/cgi-bin/draft/add=3", ("/datacube/getarticleread", 5),
+                                          " /cgi-bin/draft/add = 7 "])
+    assert config.minute_limits == (("/datacube/getarticleread", 5), ("/cgi-bin/draft/add", 7))
+    assert SandboxConfig(minute_limits={"/cgi-bin/draft/add": 0}).minute_limits == (("/cgi-bin/draft/add", 0),)
+    assert SandboxConfig().minute_limits == ()
+
+
+@pytest.mark.parametrize("value, reason", [("draft=3", "接口路径=每分钟次数"),
+                                           ("/cgi-bin/draft/add=-1", "不小于 0 的整数"),
+                                           ("/cgi-bin/nothing/here=3", "沙箱没有模拟这个接口")])
+def test_command_rejects_a_bad_minute_limit_in_chinese(value, reason):
+    result = CliRunner().invoke(sandbox, ["--port", "0", "--minute-limit", value])
+    assert result.exit_code == 2
+    assert f"--minute-limit 无效：“{value}”" in result.output and reason in result.output
 
 
 @pytest.mark.parametrize("value", [-1, "3", 2.5, True])
@@ -61,7 +88,8 @@ def test_command_rejects_bad_values_with_a_chinese_message():
 def test_python_m_runs_prints_settings_and_stops_on_ctrl_c():
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "wxpub.sandbox", "--port", "0", "--secret", "abcdefgh1234",
-                             "--account-type", "service"],
+                             "--account-type", "service", "--minute-limit", "/cgi-bin/draft/count=2",
+                             "--minute-limit", "/cgi-bin/draft/count=3"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
                             # a shell may start us with SIGINT ignored; Ctrl-C must reach the child
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -79,6 +107,15 @@ def test_python_m_runs_prints_settings_and_stops_on_ctrl_c():
             "grant_type": "client_credential", "appid": "wxsandbox000000001", "secret": "abcdefgh1234"},
             timeout=5).json()
         assert reply["expires_in"] == 7200
+        # --minute-limit: printed with the default one, enforced (the last value for a path wins).
+        assert ("每分钟调用上限：/cgi-bin/draft/count 3 次、/cgi-bin/message/mass/sendall 60 次（默认）"
+                in banner)
+        now = datetime.fromisoformat(requests.get(url + "/sandbox/clock", timeout=5).json()["now"])
+        to_next_minute = 60.2 - now.second - now.microsecond / 1e6  # the calls below share one minute
+        requests.post(url + "/sandbox/clock", json={"advance_seconds": to_next_minute}, timeout=5)
+        answers = [requests.get(url + "/cgi-bin/draft/count", params={"access_token": reply["access_token"]},
+                                timeout=5).json() for _ in range(4)]
+        assert [a.get("errcode", 0) for a in answers] == [0, 0, 0, 45011]
         proc.send_signal(signal.SIGINT)
         rest = proc.communicate(timeout=10)[0]
         assert "已停止" in rest and proc.returncode == 0

@@ -104,3 +104,39 @@ def test_two_schedulers_on_postgres_publish_exactly_once(stack, database_url):
     _plan(s, ["市场环境", "政务环境", "法治环境", "人文环境"], first_in=3, interval="2s")
     s.all_published(4, timeout=60)
     assert len(s.successful("/freepublish/submit")) == 4
+
+
+@pytest.mark.skipif(not PG, reason="needs WXPUB_TEST_DATABASE_URL (PostgreSQL)")
+def test_a_burst_shared_by_two_schedulers_survives_kill_9_of_one_exactly_once(stack, database_url):
+    """Issue 17's check in small: 5 accounts × 4 chapters due at one instant, two schedulers, one of
+    them killed (kill -9) in the middle of the burst and started again."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL run only")
+    s = stack(database_url=database_url, accounts=4, publish_delay=1)
+    s.register_accounts()
+    at = (datetime.now(timezone.utc) + timedelta(seconds=12)).astimezone(
+        timezone(timedelta(hours=8))).replace(microsecond=0)
+    chapters = "\n".join(f"  - {{name: {c}, at: {at.isoformat()}}}"
+                         for c in ["市场环境", "政务环境", "法治环境", "人文环境"])
+    for account in ["新政服", *(a["name"] for a in s.accounts)]:
+        path = s.tmp / f"plan-{account}.yaml"
+        path.write_text(f"series: {SERIES}\naccount: {account}\nmode: publish\ntimezone: Asia/Shanghai\n"
+                        f"chapters:\n{chapters}\n", encoding="utf-8")
+        s.cli("plan", "apply", str(path))
+    s.cli("release", "approve", "--all", "--by", "测试审批人")
+    victim = s.start_scheduler(WXPUB_PUBLISH_WORKERS="2", WXPUB_CLAIM_BATCH="2")
+    survivor = s.start_scheduler(WXPUB_PUBLISH_WORKERS="2", WXPUB_CLAIM_BATCH="2")
+    for scheduler in (victim, survivor):
+        s.wait_until_running(scheduler)
+    s.wait_for(lambda: len(s.successful("/freepublish/submit")) >= 3, 60, "the burst to start")
+    victim.send_signal(signal.SIGKILL)  # mid-burst: it holds claimed releases, some half done
+    victim.wait()
+    s.start_scheduler()
+    published = s.all_published(20, timeout=90)
+    submits = s.successful("/freepublish/submit")
+    assert len(submits) == 20, submits
+    per_account = {}
+    for call in submits:
+        per_account[call["appid"]] = per_account.get(call["appid"], 0) + 1
+    assert sorted(per_account.values()) == [4] * 5  # each account's four, once each
+    assert all(r["article_urls"] for r in published)

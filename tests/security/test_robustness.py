@@ -17,7 +17,7 @@ from wxpub.library import service as library
 from wxpub.library import sources
 from wxpub.models import PublishAttempt, Release
 from wxpub.publishing import pipeline
-from wxpub.publishing.resume import resume_and_confirm
+from wxpub.publishing.engine import drain
 from wxpub.sandbox.testing import SandboxServer
 from wxpub.staff import users
 from wxpub.worker import scheduler as scheduler_role
@@ -174,8 +174,8 @@ def test_a_failing_preparation_is_not_retried_every_few_seconds(rt, sandbox, tmp
     assert pipeline.run_release(rt, release_id, worker="t:1", sleep=lambda s: None, prepare=True) == "approved"
     assert len(_transient_rows(rt, release_id)) == 1
     calls = len(requests.get(f"{sandbox.url}/sandbox/calls", timeout=5).json())
-    # The periodic job comes round a few seconds later: it leaves the release alone for now …
-    assert resume_and_confirm(rt, worker=lambda: "t:2") == []
+    # The engine looks for preparation work a few seconds later: it leaves the release alone for now …
+    drain(rt, worker_id=lambda: "t:2")
     assert len(requests.get(f"{sandbox.url}/sandbox/calls", timeout=5).json()) == calls
     assert len(_transient_rows(rt, release_id)) == 1
     # … and the planned time is not delayed by it.
@@ -184,15 +184,14 @@ def test_a_failing_preparation_is_not_retried_every_few_seconds(rt, sandbox, tmp
 
 
 def test_a_periodic_run_longer_than_its_interval_does_not_flood_the_log(sandbox_runtime, tmp_path, caplog):
-    """The resume job waits on a WeChat call that takes 6 s; its 5-second tick comes round meanwhile."""
+    """A preparation waits on a WeChat call that takes 6 s while the scheduler's ticks come round."""
     with SandboxServer(slow_seconds=6) as slow:
         rt = sandbox_runtime(slow, samples=True, wechat_timeout=10)
         start = rt.clock.now() + timedelta(hours=2)
         [release_id] = apply_and_approve(rt, plan_file(tmp_path, chapters=("政务环境",), start=start))
         make_due(rt, [release_id], ago=-timedelta(minutes=10))
         slow.control("faults", {"force": "slow", "path": "*", "count": 1})
-        scheduler = scheduler_role.build(rt)
-        scheduler.modify_job("resume-and-confirm", next_run_time=datetime.now(timezone.utc))
+        scheduler = scheduler_role.build(rt, sync_seconds=0.5)
         runner = threading.Thread(target=scheduler.start, daemon=True)
         with caplog.at_level(logging.WARNING):
             runner.start()

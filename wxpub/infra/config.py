@@ -48,6 +48,10 @@ failing at publish time.
 | WXPUB_STATS_QUOTA_SHARE  | 0.5 (largest share of an endpoint's daily quota a statistics back-fill may use) |
 | WXPUB_COMMENT_ANSWER_HOURS | 24 (hours a reader's comment may wait for a reply before an alert) |
 | WXPUB_COMMENT_PULL_MINUTES | 30 (minutes between two pulls of readers' comments) |
+| WXPUB_PUBLISH_WORKERS    | 8 (publishing tasks one scheduler process runs at once: WeChat calls in flight) |
+| WXPUB_ACCOUNT_PARALLEL   | 2 (publishing tasks in flight for one official account, per scheduler process) |
+| WXPUB_CLAIM_BATCH        | 16 (releases a scheduler claims from the database at a time) |
+| WXPUB_VERDICT_FIRST      | 2 (seconds after a submission before WeChat is first asked for its verdict) |
 
 Any other ``WXPUB_*`` variable stops start-up too (``ConfigError`` suggesting the nearest known name),
 so a misspelt variable is not silently ignored; the few ``WXPUB_*`` variables that are read elsewhere
@@ -86,6 +90,10 @@ RANGES = {
     "stats_quota_share": (0.01, 1.0, "应为 0.01–1 之间的小数（统计补拉最多用掉当天接口额度的比例）"),
     "comment_answer_hours": (1.0, 720.0, "应为 1–720 小时（留言多久没有回复就提醒）"),
     "comment_pull_minutes": (5.0, 1440.0, "应为 5–1440 分钟（多久拉取一次留言）"),
+    "publish_workers": (1.0, 64.0, "应为 1–64 的整数（每个调度进程同时调用微信接口的发布任务数）"),
+    "account_parallel": (1.0, 8.0, "应为 1–8 的整数（同一公众号同时进行的发布任务数）"),
+    "claim_batch": (1.0, 200.0, "应为 1–200 的整数（调度进程每次从数据库领取的发布数）"),
+    "verdict_first": (0.1, 600.0, "应为 0.1–600 秒（提交后多久第一次向微信查询发布结果）"),
 }
 
 # Real AppIDs are "wx" + 16 characters and AppSecrets 32; the sandbox (training accounts) accepts
@@ -144,6 +152,10 @@ class Settings:
     stats_quota_share: float = 0.5
     comment_answer_hours: float = 24.0
     comment_pull_minutes: float = 30.0
+    publish_workers: float = 8.0
+    account_parallel: float = 2.0
+    claim_batch: float = 16.0
+    verdict_first: float = 2.0
 
     @property
     def tz(self) -> ZoneInfo:

@@ -7,7 +7,7 @@ from wxpub.models.library import (Case, CaseVersion, Chapter, ImportBatch, Impor
                                   Series)
 from wxpub.models.people import (ROLES, Alert, AuditEntry, AuditHead, LoginThrottle, Notice, OutboxMessage,
                                  StaffSession, User)
-from wxpub.models.publishing import (AccessToken, Account, Article, CallbackEvent, Message,
+from wxpub.models.publishing import (AccessToken, Account, ApiCallWindow, Article, CallbackEvent, Message,
                                     MessageVersion, PublishAttempt, Release, ReleaseTransition,
                                     UploadedMedia, UserAccount)
 from wxpub.models.plans import ReleasePlan
@@ -23,7 +23,7 @@ __all__ = [
     "Series", "Chapter", "Case", "CaseVersion", "MediaFile", "ImportBatch", "ImportBatchFile",
     "Account", "UserAccount", "Message", "MessageVersion", "Article", "Release", "PublishAttempt",
     "ReleaseTransition",
-    "UploadedMedia", "AccessToken", "CallbackEvent",
+    "UploadedMedia", "AccessToken", "ApiCallWindow", "CallbackEvent",
     "StatArticle", "StatArticleDaily", "StatBizDaily", "StatPull",
     "ApiToken", "TOKEN_SCOPES", "ReleasePlan",
     "RatingRound", "RatingCase", "RatingExpert", "RatingSheet", "RatingEntry", "Commendation", "LEVELS",

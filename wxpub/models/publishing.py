@@ -128,7 +128,9 @@ class Release(Base):
 
     __tablename__ = "releases"
     # The same series may be planned for several accounts: a chapter's key is unique per account.
-    __table_args__ = (UniqueConstraint("account_id", "plan_key"),)
+    # Schedulers claim due work by state and planned time (``wxpub.publishing.claims``).
+    __table_args__ = (UniqueConstraint("account_id", "plan_key"),
+                      Index("ix_releases_state_scheduled_at", "state", "scheduled_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_key: Mapped[str] = mapped_column(String(300))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
@@ -145,6 +147,8 @@ class Release(Base):
     lease_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     next_try_at: Mapped[datetime | None]
+    # A preparation that failed transiently is not tried again before this (WeChat may be down).
+    prepare_after: Mapped[datetime | None]
     media_id: Mapped[str | None] = mapped_column(String(128))
     publish_id: Mapped[str | None] = mapped_column(String(64))
     msg_id: Mapped[str | None] = mapped_column(String(64))
@@ -240,3 +244,20 @@ class AccessToken(Base):
 
 
 Index("ix_releases_state_scheduled", Release.state, Release.scheduled_at)
+
+
+class ApiCallWindow(Base):
+    """Calls made to one WeChat endpoint for one account in one window, shared by every process.
+
+    Per-minute windows count the calls of endpoints with a per-minute rate (``wxpub.wechat.limits``):
+    a call is made only when it fits. A day window with ``full`` set records that WeChat answered
+    45009 (daily quota used up) so that no process calls that endpoint again before the quota resets.
+    """
+
+    __tablename__ = "api_call_windows"
+    appid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    path: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    window_seconds: Mapped[int] = mapped_column(default=60)
+    count: Mapped[int] = mapped_column(default=0)
+    full: Mapped[bool] = mapped_column(default=False)

@@ -42,7 +42,7 @@ def claim(session: Session, release_id: int, worker: str, now: datetime, *,
         .values(lease_owner=worker, lease_until=now + lease).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         row = session.get(Release, release_id)
-        if row is None or row.lease_owner is None or not _owner_dead(row.lease_owner) \
+        if row is None or row.lease_owner is None or not owner_dead(row.lease_owner) \
                 or row.state not in ("approved", "publishing"):
             session.rollback()
             return False
@@ -57,7 +57,8 @@ def claim(session: Session, release_id: int, worker: str, now: datetime, *,
     return True
 
 
-def _owner_dead(owner: str) -> bool:
+def owner_dead(owner: str) -> bool:
+    """True when ``owner`` (``host:pid:run``) is a process of this machine that no longer exists."""
     host, _, rest = owner.partition(":")
     pid = rest.split(":", 1)[0]
     if host != socket.gethostname() or not pid.isdigit():

@@ -35,10 +35,13 @@ from wxpub.publishing.leases import claim, release_lease
 from wxpub.publishing.steps import HANDLERS
 from wxpub.releases import transitions
 from wxpub.wechat import PermanentWeChatError, TransientWeChatError
+from wxpub.wechat.limits import RateLimited
 
 log = logging.getLogger("wxpub.publishing.pipeline")
 
 INLINE_TRIES = 5            # quick retries inside one run before handing over to the scheduler
+QUICK_TRIES = 3             # the engine's: a burst must not park worker threads in backoffs
+QUICK_BACKOFF = 0.2         # seconds, the engine's first inline backoff
 BACKOFF_BASE = 1.0          # seconds; doubles per try, with jitter
 BACKOFF_CAP = 300.0
 PUBLISHER = "publisher"     # the actor named in transitions made by the pipeline
@@ -50,23 +53,41 @@ def run_release(rt: Runtime, release_id: int, *, worker: str, sleep=time.sleep,
 
     With ``prepare`` (shortly before the planned time) only the steps before submission run — images
     uploaded, the draft created and read back — so that at the planned time only the submit remains.
+    This is the one-release way (operators, tests): after the submit it waits for WeChat's verdict a
+    bounded time. The scheduler's engine (``wxpub.publishing.engine``) never waits: see ``run_claimed``.
     """
     ahead = timedelta(seconds=rt.settings.prepare_ahead) if prepare else timedelta(0)
     lease = timedelta(seconds=rt.settings.lease_seconds)
     with rt.db.session() as session:
         if not claim(session, release_id, worker, rt.clock.now(), ahead=ahead, lease=lease):
             return None
-        pipeline = Pipeline(rt, session, release_id, worker, sleep=sleep, prepare_only=prepare)
-        try:
-            pipeline.run()
-        except LeaseLost:
-            log.warning("release %s: lease lost to another worker; stopping", release_id)
-            session.rollback()
-            return None
-        finally:
-            if session.is_active:
-                release_lease(session, release_id, worker)
-        return session.get(Release, release_id).state
+        return _advance(Pipeline(rt, session, release_id, worker, sleep=sleep, prepare_only=prepare))
+
+
+def run_claimed(rt: Runtime, release_id: int, *, worker: str, prepare: bool = False,
+                sleep=time.sleep) -> str | None:
+    """Advance a release already claimed by ``worker`` (a batch claim) without ever waiting for
+    WeChat's verdict: after the submit, or after one question whose answer is "still publishing",
+    the release rests in ``submitted`` with its next question due at ``next_try_at``, and the
+    worker thread is free for the next release. Transient failures get two quick retries, then the
+    release is deferred (``next_try_at``) instead of holding a thread through a backoff."""
+    with rt.db.session() as session:
+        return _advance(Pipeline(rt, session, release_id, worker, sleep=sleep, prepare_only=prepare,
+                                 waits=False))
+
+
+def _advance(pipeline: "Pipeline") -> str | None:
+    session, release_id, worker = pipeline.session, pipeline.release_id, pipeline.worker
+    try:
+        pipeline.run()
+    except LeaseLost:
+        log.warning("release %s: lease lost to another worker; stopping", release_id)
+        session.rollback()
+        return None
+    finally:
+        if session.is_active:
+            release_lease(session, release_id, worker)
+    return session.get(Release, release_id).state
 
 
 class Pipeline:
@@ -75,9 +96,13 @@ class Pipeline:
     log = log
 
     def __init__(self, rt: Runtime, session: Session, release_id: int, worker: str, *, sleep=time.sleep,
-                 prepare_only: bool = False):
+                 prepare_only: bool = False, waits: bool = True):
         self.rt, self.session, self.release_id, self.worker = rt, session, release_id, worker
         self.sleep, self.prepare_only = sleep, prepare_only
+        # ``waits``: poll for the verdict in this run (one release at a time), or leave it to the
+        # verdict work of the engine. The engine also retries less inline and defers sooner.
+        self.waits = waits
+        self.inline_tries, self.backoff_base = (INLINE_TRIES, BACKOFF_BASE) if waits else (QUICK_TRIES, QUICK_BACKOFF)
         self.actor = PUBLISHER
         self.lease = timedelta(seconds=rt.settings.lease_seconds)
 
@@ -119,6 +144,10 @@ class Pipeline:
             except Wait:
                 self.log_transient()
                 return
+            except RateLimited as error:
+                self.log_transient()
+                self.wait_for_rate(error)
+                return
             except PermanentWeChatError as error:
                 self.log_transient()
                 self.fail(error.errcode, error.message, detail=with_rid({}, error))
@@ -126,10 +155,10 @@ class Pipeline:
             except TransientWeChatError as error:
                 tries += 1
                 self.transients.append((self.release.step or "gate", error))
-                if tries >= INLINE_TRIES:
+                if tries >= self.inline_tries:
                     self.defer(error)
                     return
-                self.sleep(backoff(tries))
+                self.sleep(backoff(tries, base=self.backoff_base))
                 self.guarded_commit()
                 continue
             self.log_transient(recovered=True)
@@ -166,15 +195,19 @@ class Pipeline:
         """Out of quick retries: try again later unless that would be past the tolerance."""
         if self.prepare_only:
             # Preparing early is an optimisation: the run at the planned time simply tries again,
-            # and the periodic job prepares again only after a backoff (see ``prepare_not_before``).
+            # and the periodic job prepares again only after a backoff (``Release.prepare_after``).
             deferrals = _prepare_deferrals(self.session, self.release_id)
             retry_at = self.now() + timedelta(seconds=backoff(deferrals + 1 + INLINE_TRIES))
+            self.release.prepare_after = retry_at
             self.log_transient(prepare_retry_at=retry_at)
             return
         self.log_transient()
         release = self.release
         release.attempts += 1
-        retry_at = self.now() + timedelta(seconds=backoff(release.attempts + INLINE_TRIES))
+        # The one-release run has already tried for a while (INLINE_TRIES with backoff); the engine's
+        # quick tries took under a second, so its first deferral is short too.
+        offset = INLINE_TRIES if self.waits else 0
+        retry_at = self.now() + timedelta(seconds=backoff(release.attempts + offset))
         limit = (release.next_try_at or release.scheduled_at) + timedelta(seconds=self.rt.settings.late_tolerance)
         before_submit = (Step.NONE, Step.CLAIMED, Step.IMAGES_UPLOADED, Step.DRAFTED)
         if release.step in before_submit and retry_at > limit:
@@ -182,6 +215,20 @@ class Pipeline:
             return
         release.next_try_at = retry_at
         release.error_message = f"暂时失败，{retry_at.astimezone(self.rt.settings.tz):%H:%M:%S} 重试：{error.message}"
+        self.guarded_commit()
+
+    def wait_for_rate(self, error: RateLimited) -> None:
+        """The endpoint's calls of this minute are used up for the account: take the release up
+        again when the next minute starts (not a failure; no backoff, no attempt counted)."""
+        release = self.release
+        if self.prepare_only:
+            release.prepare_after = error.retry_at
+        else:
+            release.next_try_at = error.retry_at
+            release.error_message = (f"{error.endpoint} 本分钟限额已用完，"
+                                     f"{error.retry_at.astimezone(self.rt.settings.tz):%H:%M:%S} 继续")
+        self.attempt(release.step or "gate", "rate_limited", errcode=error.errcode,
+                     detail=with_rid({"error": error.message, "retry_at": error.retry_at.isoformat()}, error))
         self.guarded_commit()
 
     def log_transient(self, *, recovered: bool = False, prepare_retry_at: datetime | None = None) -> None:
@@ -253,19 +300,6 @@ def _prepare_deferrals(session: Session, release_id: int) -> int:
     return count
 
 
-def prepare_not_before(session: Session, release_id: int) -> datetime | None:
-    """When the last preparation failed transiently: the time before which it is not tried again
-    (the periodic job would otherwise retry it every few seconds while WeChat is down)."""
-    row = session.scalar(select(PublishAttempt).where(PublishAttempt.release_id == release_id)
-                         .order_by(PublishAttempt.id.desc()).limit(1))
-    if row is None or row.outcome != "transient" or not (row.detail or {}).get("prepare_retry_at"):
-        return None
-    try:
-        return datetime.fromisoformat(row.detail["prepare_retry_at"])
-    except (TypeError, ValueError):
-        return None
-
-
-def backoff(tries: int) -> float:
+def backoff(tries: int, *, base: float = BACKOFF_BASE) -> float:
     """Exponential backoff with full jitter (seconds)."""
-    return random.uniform(0.5, 1.0) * min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (tries - 1)))
+    return random.uniform(0.5, 1.0) * min(BACKOFF_CAP, base * (2 ** (tries - 1)))

@@ -191,14 +191,20 @@ def submit(p, release: Release) -> None:
         if result.get(name) is not None:
             setattr(release, name, str(result[name]))
     release.submitted_at, release.step = p.now(), Step.SUBMITTED.value
+    # Waiting for the verdict is a state: the first question is due a moment later (asking at once
+    # only spends freepublish/get quota on "still publishing"); WeChat's event may settle it first.
+    release.next_try_at = p.now() + timedelta(seconds=p.rt.settings.verdict_first)
     p.finish(attempt, "ok", detail={k: v for k, v in result.items() if k != "errmsg"})
     p.guarded_commit()
 
 
 def confirm(p, release: Release) -> bool:
-    """Ask WeChat for its verdict a bounded number of times, ``confirm_poll`` apart, for at most
-    ``confirm_wait``; then hand over to the periodic confirm job (``Wait``). The bound holds whatever
-    the injected clock and sleep do."""
+    """Ask WeChat for its verdict. In the engine (``p.waits`` false): once, when the question is due,
+    and if WeChat is still publishing, schedule the next one and rest. In a one-release run: a
+    bounded number of times, ``confirm_poll`` apart, for at most ``confirm_wait``, then hand over to
+    the engine (``Wait``). The bound holds whatever the injected clock and sleep do."""
+    if not p.waits:
+        return ask_once(p, release)
     settings = p.rt.settings
     polls = math.ceil(settings.confirm_wait / settings.confirm_poll) + 1
     deadline = p.now() + timedelta(seconds=settings.confirm_wait)
@@ -212,6 +218,26 @@ def confirm(p, release: Release) -> bool:
         p.sleep(min(settings.confirm_poll, remaining))
         p.guarded_commit()
     raise Wait()
+
+
+VERDICT_GAP_CAP = 60.0  # seconds: the longest gap between two questions about one submission
+
+
+def ask_once(p, release: Release) -> bool:
+    """One question about a submitted release whose question is due; then the next one is planned
+    at twice the time since the submission (2 s, 4 s, 8 s … at most a minute apart)."""
+    now = p.now()
+    if release.next_try_at is not None and release.next_try_at > now:
+        return False
+    crashpoint("confirm")
+    if channel_for(release).check(p, release) != "pending":
+        return False
+    release = p.release
+    elapsed = (now - (release.submitted_at or now)).total_seconds()
+    gap = min(VERDICT_GAP_CAP, max(p.rt.settings.verdict_first, elapsed))
+    release.next_try_at = now + timedelta(seconds=gap)
+    p.guarded_commit()
+    return False
 
 
 HANDLERS = {

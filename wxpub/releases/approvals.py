@@ -43,6 +43,9 @@ def approve(session: Session, release_ids: list[int], *, by: str, now: datetime,
         for release in releases:
             message = session.get(Message, release.message_id)
             version = message.current_version
+            if message.id in done_messages:
+                continue  # approved a moment ago with another release of the same message (one
+                # series planned for several accounts): not "already approved" by someone else
             if chain.sealed(session, version.id):
                 if release.state == State.APPROVED and release.approved_version_id == version.id:
                     last = chain.state(session, version.id, policy).latest.get(policy.last.name)
@@ -53,8 +56,6 @@ def approve(session: Session, release_ids: list[int], *, by: str, now: datetime,
                     transitions.approve(session, release, version.id, actor=by, now=now)
                 elif release.state in (State.HELD, State.FAILED):
                     release.approved_version_id = version.id
-                continue
-            if message.id in done_messages:
                 continue
             _explain_missing(session, release, version, policy)
             review.record_signoff(session, message.id, version_hash=version.sha256,

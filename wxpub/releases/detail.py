@@ -43,7 +43,8 @@ STEP_NAMES = {"": "开始", "gate": "发布前核对", "claimed": "领取发布�
               "hold": "暂停", "event": "微信推送事件", "preflight-24h": "发布前 24 小时检查",
               "preflight-1h": "发布前 1 小时检查"}
 OUTCOME_NAMES = {"ok": "成功", "transient": "暂时失败（会自动重试）", "permanent": "失败（不再重试）",
-                 "running": "进行中", "not_applied": "未生效"}
+                 "running": "进行中", "not_applied": "未生效", "uncertain": "结果不明（先核对再决定）",
+                 "rate_limited": "本分钟限额已满（下一分钟继续）"}
 FIELD_NAMES = {"title": "标题", "author": "作者", "digest": "摘要", "content_source_url": "原文链接",
                "thumb_media_id": "封面图", "content": "正文", "count": "文章篇数"}
 ACTOR_NAMES = {"callback": "微信推送", "publisher": "定时发布程序", "preflight": "发布前检查程序", "测试": "测试"}

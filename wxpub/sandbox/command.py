@@ -39,6 +39,9 @@ def _default(name: str):
               help="除本机外允许接收事件推送的主机（可重复；链路本地/元数据地址始终拒绝）")
 @click.option("--comments-per-article", "comments_per_article", default=None, metavar="N",
               help="每篇开放留言的文章生成的读者留言数（不填则 2–6 条，0 表示不生成）")
+@click.option("--minute-limit", "minute_limits", multiple=True, metavar="PATH=N",
+              help="每个账号每分钟最多调用某接口 N 次，超出答 45011（可重复，如 /cgi-bin/freepublish/submit=10；"
+                   "默认只限 /cgi-bin/message/mass/sendall 每分钟 60 次，其他接口只计数不限制）")
 @click.option("--account", "account_options", multiple=True, metavar="NAME:APPID:SECRET[:TYPE]",
               help="模拟的公众号（可重复，第一个为控制接口的默认账号）；TYPE 为 subscription（默认）或 service")
 @click.option("--accounts", "accounts_file", default=None, metavar="FILE",
@@ -47,7 +50,9 @@ def _default(name: str):
 def sandbox(account_options=(), accounts_file=None, **options) -> None:
     """Validate the options, print every effective setting and serve until interrupted."""
     from wxpub.sandbox.accounts import AccountError, load_accounts_file, parse_account_option
-    from wxpub.sandbox.app import make_sandbox_server
+    from wxpub.sandbox.app import create_sandbox_app, make_sandbox_server, stop_sandbox_app
+    from wxpub.sandbox.openapi import known_path
+    from wxpub.sandbox.rates import effective_limits
 
     if in_production():
         raise click.ClickException(PRODUCTION_REFUSAL)
@@ -77,7 +82,14 @@ def sandbox(account_options=(), accounts_file=None, **options) -> None:
     if not is_loopback(config.host):
         click.echo(f"警告：沙箱监听在 {config.host}，不只是本机：同一网络中的任何人都能调用它、修改它的设置"
                    "（控制接口没有登录）。只应在可信的培训网络中这样做；平时请用默认的 127.0.0.1。", err=True)
-    server = make_sandbox_server(config)
+    app = create_sandbox_app(config)
+    with app.app_context():
+        unknown = [f"{path}={n}" for path, n in config.minute_limits if not known_path(path)]
+    if unknown:
+        stop_sandbox_app(app)
+        raise click.UsageError(f"--minute-limit 无效：“{unknown[0]}”，沙箱没有模拟这个接口"
+                               "（须为沙箱模拟的接口路径，如 /cgi-bin/draft/add 或 /datacube/getarticleread）")
+    server = make_sandbox_server(config, app)
     port = server.server_port
     lines = [("监听地址", f"http://{config.host}:{port}")]
     configs = config.account_configs()
@@ -95,6 +107,9 @@ def sandbox(account_options=(), accounts_file=None, **options) -> None:
         ("标题字数上限", str(config.title_limit)),
         ("每篇读者留言", "2–6 条（随种子）" if config.comments_per_article is None
          else f"{config.comments_per_article} 条"),
+        ("每分钟调用上限", "、".join(f"{path} {n} 次" + ("" if by_option else "（默认）")
+                               for path, n, by_option in effective_limits(config))
+         + "；其他接口只计数、不限制（每个账号分别计算，超出答 45011）"),
     ]
     click.echo("微信接口沙箱已启动：")
     for label, value in lines:

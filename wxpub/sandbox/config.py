@@ -125,9 +125,13 @@ class SandboxConfig:
     preview_limit: int = 100  # previews by 微信号 per Beijing day (code only)
     comments_per_article: int | None = None  # synthetic comments per article (None = seeded 2–6)
     accounts: tuple[Any, ...] = ()  # SandboxAccount (accounts.py); empty = the one account above
+    #: Enforced per-minute limits of every account (``--minute-limit PATH=N``): ``{path: n}``, ``(path, n)``
+    #: pairs or ``"PATH=N"`` strings; normalised to ``(path, n)`` pairs, a later one for a path wins.
+    minute_limits: Any = ()
 
     def __post_init__(self) -> None:
         self.callback_hosts = tuple(self.callback_hosts or ())
+        self.minute_limits = parse_minute_limits(self.minute_limits)
         self.followers = tuple(self.followers or ())
         try:
             self.accounts = tuple(as_account(a) for a in (self.accounts or ()))
@@ -228,6 +232,39 @@ class SandboxConfig:
     def masked_secret(self) -> str:
         """The secret with everything but its last 4 characters hidden."""
         return "*" * max(len(self.secret) - 4, 0) + self.secret[-4:]
+
+
+_MINUTE_PATH_RE = re.compile(r"^/(cgi-bin|datacube)/[A-Za-z0-9_/.-]+$")
+
+
+def _minute_limit_problem(item: object) -> str:
+    return (f"--minute-limit 无效：“{item}”，须为“接口路径=每分钟次数”（不小于 0 的整数），"
+            "接口路径以 /cgi-bin/ 或 /datacube/ 开头，如 /cgi-bin/freepublish/submit=10")
+
+
+def parse_minute_limits(items: Any) -> tuple[tuple[str, int], ...]:
+    """``--minute-limit`` values (``"PATH=N"`` strings, ``(path, n)`` pairs or a dict) as ``(path, n)``
+    pairs, one per path (the last given wins); SandboxConfigError naming the option and value."""
+    pairs = list(items.items()) if isinstance(items, dict) else list(items or ())
+    limits: dict[str, int] = {}
+    for item in pairs:
+        if isinstance(item, str):
+            path, sep, count = item.strip().rpartition("=")
+            count = count.strip()
+            if not sep or not re.fullmatch(r"\d+", count):
+                raise SandboxConfigError(_minute_limit_problem(item))
+            path, count = path.strip(), int(count)
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
+            path, count = item
+        else:
+            raise SandboxConfigError(_minute_limit_problem(item))
+        if not isinstance(path, str) or not _MINUTE_PATH_RE.match(path) or isinstance(count, bool) \
+                or not isinstance(count, int) or count < 0:
+            shown = item if isinstance(item, str) else f"{path}={count}"
+            raise SandboxConfigError(_minute_limit_problem(shown))
+        limits.pop(path, None)
+        limits[path] = count
+    return tuple(limits.items())
 
 
 def _is_number(value: object) -> bool:

@@ -1,5 +1,6 @@
 """``openapi/quota/get`` and ``openapi/rid/get`` (wechat-api.md §0a.5, §0a.7, §8) and their control
-endpoints ``/sandbox/quota`` and ``/sandbox/rids``. Counting and the rid record: ``usage.py``.
+endpoints ``/sandbox/quota`` and ``/sandbox/rids``. Counting and the rid record: ``usage.py``; per-minute
+limits (45011): ``rates.py``.
 
 quota/get: ``cgi_path`` must be a path the sandbox emulates under ``/cgi-bin/`` or ``/datacube/``
 (else 76021). rid/get: a rid registered as foreign → 76002; unknown → 76001; kept more than 7
@@ -10,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from wxpub.sandbox import usage
+from wxpub.sandbox import rates, usage
 from wxpub.sandbox.control import ControlError, only_from_this_machine
 from wxpub.sandbox.datacube import KNOWN_NAMES
 from wxpub.sandbox.state import SandboxState
@@ -48,8 +49,7 @@ def quota_answer(state: SandboxState, path: str) -> dict:
     row = usage.quota_row(state, path)
     return {"errcode": 0, "errmsg": "ok",
             "quota": {"daily_limit": row["daily_limit"], "used": row["used"], "remain": row["remain"]},
-            "rate_limit": {"call_count": usage.rate_limit(path),
-                           "refresh_second": usage.RATE_WINDOW_SECONDS}}
+            "rate_limit": rates.rate_answer(state, path)}
 
 
 @wechat_endpoint(bp, "/cgi-bin/openapi/quota/get")
@@ -95,9 +95,17 @@ def _count(body: dict, key: str) -> int | None:
     return value
 
 
+def _minute_limit(body: dict) -> int | None:
+    value = body["minute_limit"]
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ControlError(f"minute_limit 须为不小于 0 的整数（每分钟调用次数；null 表示恢复默认），收到 {value!r}")
+    return value
+
+
 @control_bp.route("/sandbox/quota", methods=["GET", "POST"])
 def sandbox_quota() -> Response:
-    """GET: today's use per path; POST ``{"cgi_path", "daily_limit"?, "used"?}``: set (and enforce)."""
+    """GET: today's and this minute's use per path; POST ``{"cgi_path", "daily_limit"?, "used"?,
+    "minute_limit"?}``: set (and enforce); ``"minute_limit": null`` goes back to the default."""
     st = current_state()
     if request.method == "POST":
         body = _body()
@@ -106,13 +114,17 @@ def sandbox_quota() -> Response:
             raise ControlError(f"cgi_path 无效：{path!r}，须为沙箱模拟的接口路径，如 /cgi-bin/draft/add "
                                "或 /datacube/getarticleread")
         limit, used = _count(body, "daily_limit"), _count(body, "used")
+        minute_given = "minute_limit" in body
+        per_minute = _minute_limit(body) if minute_given else None
         with st.lock:
             if limit is not None:
                 st.quota_limits[path] = limit
             if used is not None:
                 usage.set_used(st, path, used)
-            return make_json(usage.quota_row(st, path))
-    return make_json({"date": usage.today(st), "paths": usage.quota_rows(st)})
+            if minute_given:
+                rates.set_minute_limit(st, path, per_minute)
+            return make_json(rates.quota_row(st, path))
+    return make_json({"date": usage.today(st), "paths": rates.quota_rows(st)})
 
 
 @control_bp.route("/sandbox/rids", methods=["GET", "POST"])

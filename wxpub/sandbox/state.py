@@ -106,14 +106,14 @@ class Follower:
 #: current account's (see ``SandboxState.account``).
 ACCOUNT_FIELDS = ("tokens", "stable_current", "stable_forced", "materials", "drafts", "jobs",
                   "articles_by_id", "clientmsgids", "published", "events", "followers", "previews",
-                  "comments", "verify_expired_at", "quota_limits", "quota_used", "rids", "foreign_rids",
-                  "callback_url")
+                  "comments", "verify_expired_at", "quota_limits", "quota_used", "minute_limits",
+                  "minute_used", "rids", "foreign_rids", "callback_url")
 
 
 @dataclass
 class AccountState:
     """What one emulated official account owns: its tokens, material, drafts, sends, followers,
-    comments, quota counters, rid records, verification and callback URL."""
+    comments, quota counters (daily and per minute), rid records, verification and callback URL."""
 
     name: str
     config: SandboxConfig  # the sandbox config with this account's appid, secret, type, keys
@@ -134,6 +134,8 @@ class AccountState:
     verify_expired_at: datetime | None = None  # verify_expired pushed; None = verified
     quota_limits: dict[str, int] = field(default_factory=dict)  # cgi_path -> enforced daily limit
     quota_used: dict[tuple[str, str], int] = field(default_factory=dict)  # (Beijing date, path) -> calls
+    minute_limits: dict[str, int] = field(default_factory=dict)  # cgi_path -> minute limit set at run time
+    minute_used: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (minute number, calls)
     rids: dict[str, dict] = field(default_factory=dict)  # rid -> the request and answer it was sent with
     foreign_rids: set[str] = field(default_factory=set)  # rids marked "another account's" (76002)
 

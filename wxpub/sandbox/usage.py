@@ -1,7 +1,8 @@
 """Per-path daily call counts (``openapi/quota/get``) and the rid record (``openapi/rid/get``).
 
 Kept apart from ``openapi.py`` because the call pipeline (``wire.py``) feeds both, and ``openapi.py``
-needs ``wire.py``: this module depends on the state only.
+needs ``wire.py``: this module depends on the state only. Per-minute limits (45011): ``rates.py``,
+which also takes a call's slot in both counts at once.
 
 Counting: every business call that passed the access-token check counts once for its path, per
 Beijing day of sandbox time. Enforcement (45009) only for paths whose limit was set through
@@ -27,10 +28,6 @@ DEFAULT_LIMITS = {
 PREFIX_LIMITS = (("/cgi-bin/material/", 100_000), ("/cgi-bin/media/", 100_000),
                  ("/cgi-bin/comment/", 1000), ("/datacube/", 1000))
 OTHER_LIMIT = 1000
-#: Per-minute allowance reported as ``rate_limit`` (not enforced; sandbox choice but mass send's
-#: "+60/min" of §8).
-RATE_LIMITS = {"/cgi-bin/message/mass/sendall": 60}
-RATE_WINDOW_SECONDS = 60
 RID_KEEP = timedelta(days=7)
 RID_RE = re.compile(r" rid: ([0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8})")
 _SECRET_KEYS = {"access_token", "secret", "appsecret"}
@@ -47,11 +44,6 @@ def daily_limit(state: SandboxState, path: str) -> int:
     if path in DEFAULT_LIMITS:
         return DEFAULT_LIMITS[path]
     return next((limit for prefix, limit in PREFIX_LIMITS if path.startswith(prefix)), OTHER_LIMIT)
-
-
-def rate_limit(path: str) -> int:
-    """Calls allowed per ``RATE_WINDOW_SECONDS`` as reported by quota/get."""
-    return RATE_LIMITS.get(path, DEFAULT_LIMITS.get(path, OTHER_LIMIT))
 
 
 def today(state: SandboxState) -> str:
@@ -71,23 +63,24 @@ def set_used(state: SandboxState, path: str, value: int) -> None:
         state.quota_used[(today(state), path)] = value
 
 
-def take(state: SandboxState, path: str) -> bool:
-    """Count one call to ``path``; False (and nothing counted) when its enforced limit is reached."""
+def exhausted(state: SandboxState, path: str) -> bool:
+    """True when ``path`` has an enforced daily limit (set through /sandbox/quota) and reached it."""
+    with state.lock:
+        return path in state.quota_limits and used(state, path) >= state.quota_limits[path]
+
+
+def count(state: SandboxState, path: str) -> None:
+    """Count one call to ``path`` today (``rates.take`` decides whether it may be made)."""
     with state.lock:
         key = (today(state), path)
-        count = state.quota_used.get(key, 0)
-        if path in state.quota_limits and count >= state.quota_limits[path]:
-            return False
-        state.quota_used[key] = count + 1
-        return True
+        state.quota_used[key] = state.quota_used.get(key, 0) + 1
 
 
-def quota_rows(state: SandboxState) -> list[dict]:
-    """Every path with a limit set or calls today: limit, used, remain, whether enforced."""
+def paths_today(state: SandboxState) -> set[str]:
+    """Paths with a daily limit set or calls today."""
     with state.lock:
         day = today(state)
-        paths = set(state.quota_limits) | {p for d, p in state.quota_used if d == day}
-        return [quota_row(state, p) for p in sorted(paths)]
+        return set(state.quota_limits) | {p for d, p in state.quota_used if d == day}
 
 
 def quota_row(state: SandboxState, path: str) -> dict:

@@ -2,7 +2,8 @@
 
 HTTP 200 with `{"errcode","errmsg"}` for errors, errmsg ending in ` rid: ...`; JSON bodies parsed
 whatever the Content-Type; one pipeline per call: forced errors and pre-processing faults, method
-check, access-token check, the handler, post-processing faults, and the call log.
+check, access-token check, daily and per-minute quotas (45009 / 45011, ``rates.py``), the handler,
+post-processing faults, and the call log (with the body's ``media_id`` when it has one).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, request
 
-from wxpub.sandbox import faults, usage
+from wxpub.sandbox import faults, rates, usage
 from wxpub.sandbox.state import SandboxState, Token
 
 ERRMSG = {
@@ -105,8 +106,35 @@ def error_body(errcode: int, errmsg: str | None = None, **extra: Any) -> dict:
     return {"errcode": errcode, "errmsg": f"{msg} rid: {SandboxState.rid()}", **extra}
 
 
+_MEDIA_KEY = "wxpub.sandbox.media_id"  # request.environ: the body's media_id for the call log
+
+
+def _media_id_of(data: dict) -> str | None:
+    """A top-level string ``media_id``, else mass send's ``mpnews.media_id``."""
+    media_id = data.get("media_id")
+    if not isinstance(media_id, str):
+        mpnews = data.get("mpnews")
+        media_id = mpnews.get("media_id") if isinstance(mpnews, dict) else None
+    return media_id if isinstance(media_id, str) else None
+
+
+def _logged_media_id() -> str | None:
+    """The media_id json_body found; a call whose handler did not parse its body (refused before
+    it) is parsed here, quietly and once; uploads never."""
+    if _MEDIA_KEY not in request.environ:
+        data = None
+        if request.content_length and not (request.mimetype or "").startswith("multipart/"):
+            try:
+                data = json.loads(request.get_data(cache=True))
+            except ValueError:  # UnicodeDecodeError included
+                pass
+        request.environ[_MEDIA_KEY] = _media_id_of(data) if isinstance(data, dict) else None
+    return request.environ[_MEDIA_KEY]
+
+
 def json_body() -> dict:
     """The request body as a JSON object, whatever the Content-Type (wechatpy sends none)."""
+    request.environ[_MEDIA_KEY] = None  # parsed once: the call log does not parse it again
     raw = request.get_data(cache=True)
     if not raw.strip():
         raise WeChatError(44002)
@@ -120,6 +148,7 @@ def json_body() -> dict:
         raise WeChatError(47001, f"data format error hint: [{exc.msg} at char {exc.pos}]") from exc
     if not isinstance(data, dict):
         raise WeChatError(47001, "data format error hint: [body must be a JSON object]")
+    request.environ[_MEDIA_KEY] = _media_id_of(data)
     return data
 
 
@@ -179,8 +208,9 @@ def _run_call(fn: Callable, methods: tuple[str, ...], auth: bool, kwargs: dict) 
             raise WeChatError(43002 if "POST" in methods else 43001)
         if auth:
             check_access_token(st, request.args.get("access_token"))
-            if not usage.take(st, request.path):  # counted only once the token was accepted
-                raise WeChatError(45009)
+            refused = rates.take(st, request.path)  # counted only once the token was accepted
+            if refused:
+                raise WeChatError(refused)  # 45009 daily, 45011 per minute
         result = fn(st, **kwargs)
         response = result if isinstance(result, Response) else make_json(result)
         if isinstance(result, dict):
@@ -189,6 +219,9 @@ def _run_call(fn: Callable, methods: tuple[str, ...], auth: bool, kwargs: dict) 
         entry["errcode"] = exc.errcode
         response = make_json(error_body(exc.errcode, exc.errmsg, **exc.extra))
     finally:
+        media_id = _logged_media_id()
+        if media_id is not None:
+            entry["media_id"] = media_id
         with st.lock:
             entry["appid"] = st.config.appid  # the account the call ended up on (first if no token)
             st.calls.append(entry)

@@ -25,6 +25,7 @@ from wxpub.infra.secretbox import SecretBox
 from wxpub.wechat.callback import CallbackCrypto, CallbackError, parse_event
 from wxpub.wechat.client import WxClient
 from wxpub.wechat.errors import PermanentWeChatError, TokenError, TransientWeChatError, WeChatError
+from wxpub.wechat.limits import CallLimits
 from wxpub.wechat.token_stores import DatabaseTokenStore, RedisTokenStore, TokenStore
 from wxpub.wechat.tokens import SharedAccessToken, TokenFetcher
 from wxpub.wechat.transport import install_log_redaction
@@ -54,9 +55,10 @@ class WeChat:
                                settings.wechat_timeout, mode=token_mode)
         self.token = SharedAccessToken(store, fetcher, SecretBox(settings.secret_key, "access-token"),
                                        clock=clock)
+        self.limits = CallLimits(database, credentials.appid, clock=clock or Clock())
         self.client = WxClient(credentials.appid, credentials.appsecret, tokens=self.token,
                                api_url=settings.wechat_api_url, timeout=settings.wechat_timeout,
-                               http=http)
+                               http=http, limits=self.limits)
         self.media = self.client.media
         self.material = self.client.material
         self.draft = self.client.draft

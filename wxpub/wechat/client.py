@@ -24,7 +24,7 @@ from wechatpy import WeChatClient
 from wxpub.wechat import transport
 from wxpub.wechat.api import (WxComment, WxDataCube, WxDraft, WxFreePublish, WxMass, WxMaterial, WxMedia,
                               WxOpenApi)
-from wxpub.wechat.errors import TOKEN_ERRCODES, TokenError, explain, raise_for_body
+from wxpub.wechat.errors import TOKEN_ERRCODES, TokenError, WeChatError, explain, raise_for_body
 from wxpub.wechat.tokens import SharedAccessToken
 
 _MAGIC = ((b"\xff\xd8", "jpg"), (b"\x89PNG", "png"), (b"GIF8", "gif"), (b"BM", "bmp"))
@@ -74,7 +74,7 @@ class WxClient(WeChatClient):
     openapi = WxOpenApi()
 
     def __init__(self, appid: str, secret: str, *, tokens: SharedAccessToken, api_url: str,
-                 timeout: float, http: requests.Session | None = None):
+                 timeout: float, http: requests.Session | None = None, limits=None):
         super().__init__(appid, secret, timeout=timeout, auto_retry=False)
         if http is not None:
             self._http = http
@@ -82,6 +82,7 @@ class WxClient(WeChatClient):
         self.api_url = api_url.rstrip("/")
         self.API_BASE_URL = self.api_url + "/cgi-bin/"
         self.calls = 0  # HTTP requests this client sent (token fetches not included)
+        self.limits = limits  # ``wxpub.wechat.limits.CallLimits`` of the account, shared by processes
 
     # wechatpy reads these two; both now go through the shared token.
     @property
@@ -117,6 +118,8 @@ class WxClient(WeChatClient):
         processor = kwargs.pop("result_processor", None)
         timeout = kwargs.pop("timeout", None) or self.timeout
         own_token = "access_token" in params  # a caller-supplied token is not ours to refresh
+        if self.limits is not None:
+            self.limits.before(endpoint)  # per-minute rates and used-up quotas: refused unsent
         for attempt in (1, 2):
             token = params["access_token"] if own_token else self.tokens.get()
             self.calls += 1
@@ -133,6 +136,11 @@ class WxClient(WeChatClient):
                     continue
                 raise TokenError(explain(errcode), errcode=errcode,
                                  errmsg=str(result.get("errmsg", "")), endpoint=endpoint, body=result)
+            if errcode in (45009, 45011) and self.limits is not None:
+                try:
+                    raise_for_body(result, endpoint)
+                except WeChatError as error:
+                    raise self.limits.refused(endpoint, errcode, error) from None
             raise_for_body(result, endpoint)
             return processor(result) if processor else result
         raise AssertionError("unreachable")  # pragma: no cover

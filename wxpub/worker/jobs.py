@@ -33,16 +33,6 @@ class Jobs:
     def __init__(self, rt: Runtime):
         self.rt = rt
 
-    def run_release(self, release_id: int) -> None:
-        """Fire one release: claim it and run (or resume) its publishing pipeline."""
-        from wxpub.publishing.pipeline import run_release
-        run_release(self.rt, release_id, worker=worker_id())
-
-    def resume_and_confirm(self) -> None:
-        """Resume releases whose worker died, confirm submitted ones, retry transient failures."""
-        from wxpub.publishing.resume import resume_and_confirm
-        resume_and_confirm(self.rt, worker=worker_id)
-
     def preflight(self) -> None:
         """Pre-flight checks 24 hours and 1 hour before each release."""
         from wxpub.publishing.preflight import run_due_checks

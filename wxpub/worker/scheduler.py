@@ -1,21 +1,24 @@
-"""The one scheduler process (``wxpub scheduler``; the Procfile's ``scheduler:`` role).
+"""A scheduler process (``wxpub scheduler``; the Procfile's ``scheduler:`` role). Run one, or several
+on PostgreSQL to share the load: they claim work from the database, never from each other.
 
-APScheduler 3 triggers work; the database decides it. Release jobs (one date job per approved
-release, id ``release-<id>``) live in APScheduler's memory job store and are rebuilt from the
-``releases`` table at start and every few seconds, so an approval, a new plan or a cancel made by
-another process is picked up without a restart — and no job store is ever shared between
-schedulers, as APScheduler requires. Periodic jobs (declared below as data) resume and confirm
-releases, deliver the outbox, run pre-flight checks and pull statistics after 08:00 Beijing time.
-Never start this inside web workers: a second scheduler by mistake still cannot double-publish
-(releases are claimed in the database), but it wastes calls.
+APScheduler triggers; the database decides. Publishing runs in the process's engine
+(``wxpub.publishing.engine``), which claims due work in batches and never waits for WeChat's verdict
+in a thread. APScheduler wakes the engine at each planned time: every few seconds the ``sync-wakes``
+job reads the distinct planned times of the next minute (an indexed query, however many releases are
+planned further ahead) and keeps one date job per instant, so a release fires at its second and an
+approval, a new plan or a move made by another process is picked up without a restart. Its memory
+job store is never shared between schedulers, as APScheduler requires. Periodic jobs (declared
+below as data) deliver the outbox, run pre-flight checks, watch for silence and pull statistics and
+comments.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN, EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -26,23 +29,23 @@ from sqlalchemy import select
 from wxpub.core.release_states import State
 from wxpub.infra.runtime import Runtime
 from wxpub.models import Release
-from wxpub.worker.jobs import Jobs
+from wxpub.publishing.engine import Engine
+from wxpub.worker.jobs import Jobs, worker_id
 
 log = logging.getLogger("wxpub.worker.scheduler")
 SYNC_SECONDS = 2
-CONFIRM_SECONDS = 5
+HORIZON_SECONDS = 60        # how far ahead sync-wakes looks for planned times
 OUTBOX_SECONDS = 2
 PREFLIGHT_SECONDS = 300
 LIVENESS_SECONDS = 3600
-JOB_PREFIX = "release-"
+WAKE_PREFIX = "wake-"
 
 
 def periodic_jobs(rt: Runtime, jobs: Jobs, sync) -> list[tuple]:
     """The periodic jobs as data: (callable, trigger arguments, stable id)."""
     return [
         (sync, {"trigger": "interval", "seconds": SYNC_SECONDS,
-                "next_run_time": datetime.now(timezone.utc)}, "sync-releases"),
-        (jobs.resume_and_confirm, {"trigger": "interval", "seconds": CONFIRM_SECONDS}, "resume-and-confirm"),
+                "next_run_time": datetime.now(timezone.utc)}, "sync-wakes"),
         (jobs.deliver_outbox, {"trigger": "interval", "seconds": OUTBOX_SECONDS}, "deliver-outbox"),
         (jobs.preflight, {"trigger": "interval", "seconds": PREFLIGHT_SECONDS}, "preflight"),
         (jobs.check_liveness, {"trigger": "interval", "seconds": LIVENESS_SECONDS}, "account-liveness"),
@@ -53,8 +56,8 @@ def periodic_jobs(rt: Runtime, jobs: Jobs, sync) -> list[tuple]:
     ]
 
 
-PERIODIC_IDS = frozenset({"sync-releases", "resume-and-confirm", "deliver-outbox", "preflight",
-                          "pull-statistics", "account-liveness", "pull-comments"})
+PERIODIC_IDS = frozenset({"sync-wakes", "deliver-outbox", "preflight", "pull-statistics",
+                          "account-liveness", "pull-comments"})
 
 
 class _QuietOverlaps(logging.Filter):
@@ -78,7 +81,8 @@ def _quiet_overlaps() -> None:
 
 
 def build(rt: Runtime, *, sync_seconds: float = SYNC_SECONDS) -> BlockingScheduler:
-    """A configured scheduler (not started) whose jobs are bound to ``rt``."""
+    """A configured scheduler (not started) whose jobs are bound to ``rt``; its publishing engine
+    is ``scheduler.engine``, started and stopped with it."""
     _quiet_overlaps()
     scheduler = BlockingScheduler(
         jobstores={"default": MemoryJobStore()},
@@ -86,39 +90,42 @@ def build(rt: Runtime, *, sync_seconds: float = SYNC_SECONDS) -> BlockingSchedul
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         timezone="UTC")
     jobs = Jobs(rt)
+    engine = Engine(rt, worker_id=worker_id)
+    scheduler.engine = engine
 
     def sync() -> dict:
-        return sync_jobs(scheduler, rt, jobs)
+        return sync_wakes(scheduler, rt, engine)
 
     for func, trigger, job_id in periodic_jobs(rt, jobs, sync):
-        if job_id == "sync-releases":
+        if job_id == "sync-wakes":
             trigger = {**trigger, "seconds": sync_seconds}
         scheduler.add_job(func, id=job_id, replace_existing=True, **trigger)
+
+    def on_start(event) -> None:
+        if event.code == EVENT_SCHEDULER_STARTED and engine.thread is None:
+            engine.start()
+        elif event.code == EVENT_SCHEDULER_SHUTDOWN:
+            engine.stop(wait=True)
+
+    scheduler.add_listener(on_start, EVENT_SCHEDULER_STARTED | EVENT_SCHEDULER_SHUTDOWN)
     return scheduler
 
 
-def sync_jobs(scheduler, rt: Runtime, jobs: Jobs) -> dict:
-    """Make the release jobs match the database: one date job per approved release at its due time."""
+def sync_wakes(scheduler, rt: Runtime, engine: Engine) -> dict:
+    """One date job per distinct planned time of the next ``HORIZON_SECONDS`` that wakes the engine."""
+    now = rt.clock.now()
     with rt.db.session() as session:
-        wanted = {f"{JOB_PREFIX}{r.id}": (r.id, r.next_try_at or r.scheduled_at)
-                  for r in session.scalars(select(Release).where(Release.state == State.APPROVED.value))}
-    existing = {job.id: job for job in scheduler.get_jobs() if job.id.startswith(JOB_PREFIX)}
-    added = moved = removed = 0
-    for job_id, (release_id, due) in wanted.items():
-        job = existing.get(job_id)
-        if job is None:
-            scheduler.add_job(jobs.run_release, DateTrigger(run_date=due), args=[release_id],
-                              id=job_id, replace_existing=True)
-            added += 1
-        elif job.next_run_time is not None and job.next_run_time != due and job.trigger.run_date != due:
-            scheduler.reschedule_job(job_id, trigger=DateTrigger(run_date=due))
-            moved += 1
-    for job_id in set(existing) - set(wanted):
-        scheduler.remove_job(job_id)
-        removed += 1
-    if added or moved or removed:
-        log.info("release jobs: %d added, %d moved, %d removed", added, moved, removed)
-    return {"added": added, "moved": moved, "removed": removed}
+        due = set(session.scalars(select(Release.scheduled_at).where(
+            Release.state == State.APPROVED.value, Release.scheduled_at > now,
+            Release.scheduled_at <= now + timedelta(seconds=HORIZON_SECONDS)).distinct()))
+    wanted = {f"{WAKE_PREFIX}{at.timestamp():.3f}": at for at in due}
+    existing = {job.id for job in scheduler.get_jobs() if job.id.startswith(WAKE_PREFIX)}
+    for job_id in wanted.keys() - existing:
+        scheduler.add_job(engine.wake, DateTrigger(run_date=wanted[job_id]), id=job_id, replace_existing=True)
+    for job_id in existing - wanted.keys():
+        if scheduler.get_job(job_id) is not None and job_id not in wanted:
+            scheduler.remove_job(job_id)  # moved or canceled meanwhile
+    return {"wakes": len(wanted)}
 
 
 def run(rt: Runtime) -> None:
@@ -131,5 +138,7 @@ def run(rt: Runtime) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("scheduler started (database: %s)", rt.db.engine.url.render_as_string(hide_password=True))
+    log.info("scheduler started (database: %s; %d publishing workers, %d per account)",
+             rt.db.engine.url.render_as_string(hide_password=True), scheduler.engine.workers,
+             scheduler.engine.per_account)
     scheduler.start()  # blocks; the sync job runs first thing (next_run_time=now)

@@ -123,8 +123,7 @@ def sync_wakes(scheduler, rt: Runtime, engine: Engine) -> dict:
     for job_id in wanted.keys() - existing:
         scheduler.add_job(engine.wake, DateTrigger(run_date=wanted[job_id]), id=job_id, replace_existing=True)
     for job_id in existing - wanted.keys():
-        if scheduler.get_job(job_id) is not None and job_id not in wanted:
-            scheduler.remove_job(job_id)  # moved or canceled meanwhile
+        scheduler.remove_job(job_id)  # moved or canceled meanwhile
     return {"wakes": len(wanted)}
 
 

@@ -193,7 +193,8 @@ def submit(p, release: Release) -> None:
     release.submitted_at, release.step = p.now(), Step.SUBMITTED.value
     # Waiting for the verdict is a state: the first question is due a moment later (asking at once
     # only spends freepublish/get quota on "still publishing"); WeChat's event may settle it first.
-    release.next_try_at = p.now() + timedelta(seconds=p.rt.settings.verdict_first)
+    if not p.waits:  # a one-release run asks at once, in ``confirm``
+        release.next_try_at = p.now() + timedelta(seconds=p.rt.settings.verdict_first)
     p.finish(attempt, "ok", detail={k: v for k, v in result.items() if k != "errmsg"})
     p.guarded_commit()
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from datetime import datetime, timedelta, timezone
 
-from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN, EVENT_SCHEDULER_STARTED
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -80,21 +81,51 @@ def _quiet_overlaps() -> None:
         logger.addFilter(_QuietOverlaps())
 
 
-def build(rt: Runtime, *, sync_seconds: float = SYNC_SECONDS) -> BlockingScheduler:
+class PublishingScheduler(BlockingScheduler):
+    """APScheduler's blocking scheduler with the process's publishing engine.
+
+    APScheduler's ``shutdown`` holds its job-store lock while it waits for running jobs, and
+    ``sync-wakes`` takes that lock to add and remove wake jobs: a sync starting at that moment would
+    wait for the lock while shutdown waits for it, for ever. So shutdown first closes the sync gate
+    (waiting for a sync in progress, which can still finish) and stops the engine claiming; a sync
+    that comes later sees the gate closed and touches nothing.
+    """
+
+    def __init__(self, engine: Engine, **options):
+        super().__init__(**options)
+        self.engine = engine
+        self.sync_gate = threading.Lock()
+        self.closing = False
+
+    def shutdown(self, wait: bool = True) -> None:
+        with self.sync_gate:
+            if self.closing:
+                return  # a second signal while stopping
+            self.closing = True
+        self.engine.stop(wait=False)
+        super().shutdown(wait)
+        if wait:
+            self.engine.stop(wait=True)  # let running publishing tasks finish and give leases back
+
+
+def build(rt: Runtime, *, sync_seconds: float = SYNC_SECONDS) -> PublishingScheduler:
     """A configured scheduler (not started) whose jobs are bound to ``rt``; its publishing engine
     is ``scheduler.engine``, started and stopped with it."""
     _quiet_overlaps()
-    scheduler = BlockingScheduler(
+    engine = Engine(rt, worker_id=worker_id)
+    scheduler = PublishingScheduler(
+        engine,
         jobstores={"default": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(4)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         timezone="UTC")
     jobs = Jobs(rt)
-    engine = Engine(rt, worker_id=worker_id)
-    scheduler.engine = engine
 
     def sync() -> dict:
-        return sync_wakes(scheduler, rt, engine)
+        with scheduler.sync_gate:
+            if scheduler.closing:
+                return {"wakes": 0}
+            return sync_wakes(scheduler, rt, engine)
 
     for func, trigger, job_id in periodic_jobs(rt, jobs, sync):
         if job_id == "sync-wakes":
@@ -102,12 +133,10 @@ def build(rt: Runtime, *, sync_seconds: float = SYNC_SECONDS) -> BlockingSchedul
         scheduler.add_job(func, id=job_id, replace_existing=True, **trigger)
 
     def on_start(event) -> None:
-        if event.code == EVENT_SCHEDULER_STARTED and engine.thread is None:
+        if engine.thread is None:
             engine.start()
-        elif event.code == EVENT_SCHEDULER_SHUTDOWN:
-            engine.stop(wait=True)
 
-    scheduler.add_listener(on_start, EVENT_SCHEDULER_STARTED | EVENT_SCHEDULER_SHUTDOWN)
+    scheduler.add_listener(on_start, EVENT_SCHEDULER_STARTED)
     return scheduler
 
 
@@ -132,8 +161,10 @@ def run(rt: Runtime) -> None:
     scheduler = build(rt)
 
     def stop(signum, _frame):
+        # Shut down from a thread: the signal may arrive while this (main) thread holds APScheduler's
+        # job-store lock, and shutdown waits for a sync in progress that may want that lock.
         log.info("signal %s: stopping the scheduler", signum)
-        scheduler.shutdown(wait=False)
+        threading.Thread(target=scheduler.shutdown, kwargs={"wait": False}, name="shutdown").start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

@@ -153,3 +153,34 @@ def test_a_used_up_daily_quota_is_known_to_every_process_after_one_refusal(rt, s
         other.freepublish.submit("any-media-id")
     assert "今日调用次数已用完" in str(refusal.value) and "未调用微信" in str(refusal.value)
     assert len(sandbox_calls(sandbox.url, "/freepublish/submit", ok_only=False)) == calls
+
+
+@pytest.mark.sandbox(publish_delay=30)
+def test_prepared_releases_fire_as_a_group_and_an_edited_one_is_stopped_not_sent(rt, sandbox, tmp_path):
+    ids = apply_and_approve(rt, plan_file(tmp_path, chapters=CHAPTERS, start=rt.clock.now() + timedelta(hours=2)))
+    make_due(rt, ids, ago=-timedelta(minutes=10))  # due in ten minutes: prepared ahead
+    drain(rt, worker_id=lambda: _owner("a"))
+    assert {r.step for r in _releases(rt, ids).values()} == {"drafted"}
+    assert sandbox_calls(sandbox.url, "/freepublish/submit") == []
+    with rt.db.session() as session:  # an editor rejects a case of 市场环境 after the approval
+        from wxpub.library import service as library
+        from wxpub.models import Case, Chapter
+        case = session.scalar(select(Case).join(Chapter).where(Chapter.name == "市场环境").order_by(Case.position))
+        library.set_status(session, case.id, "rejected", actor="editor", now=rt.clock.now())
+        edited = session.scalar(select(Release.id).join(Chapter, Chapter.id == Release.chapter_id)
+                                .where(Chapter.name == "市场环境"))
+    make_due(rt, ids)
+    drain(rt, worker_id=lambda: _owner("b"))  # one claim, one fire group of four
+    submits = sandbox_calls(sandbox.url, "/freepublish/submit")
+    releases = _releases(rt, ids)
+    assert len(submits) == 3
+    assert {c["media_id"] for c in submits} == {r.media_id for rid, r in releases.items() if rid != edited}
+    for rid, release in releases.items():
+        if rid == edited:
+            assert release.state == "planned"  # the old approval does not cover the new content
+        else:
+            assert (release.state, release.step, release.lease_owner) == ("publishing", "submitted", None)
+    with rt.db.session() as session:
+        from wxpub.models import PublishAttempt
+        tried = session.scalars(select(PublishAttempt.release_id).where(PublishAttempt.step == "submit")).all()
+        assert sorted(tried) == sorted(rid for rid in ids if rid != edited)

@@ -52,6 +52,20 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def pinned_session(self) -> Iterator[Session]:
+        """A session like ``session`` that keeps one pooled connection across its commits: for a
+        task of several short transactions (one checkout and one liveness ping, not one each)."""
+        with self.engine.connect() as connection:
+            session = self._factory(bind=connection)
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
     def new_session(self) -> Session:
         """A bare session; the caller closes it."""
         return self._factory()

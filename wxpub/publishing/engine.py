@@ -33,6 +33,7 @@ IDLE_SECONDS = 1.0          # the longest sleep of the dispatcher between two lo
 PREPARE_EVERY = 5.0         # seconds between two claims of preparation work
 RECLAIM_EVERY = 5.0         # seconds between two looks for leases of dead local processes
 ORDER = (Work.FIRE, Work.VERDICT, Work.PREPARE)
+FIRE_GROUP = 8              # prepared releases fired by one task (one transaction before, one after)
 
 
 class Engine:
@@ -46,6 +47,9 @@ class Engine:
         self.per_account = int(per_account or settings.account_parallel)
         self.batch = int(batch or settings.claim_batch)
         self.pool = ThreadPoolExecutor(self.workers, thread_name_prefix="publish")
+        # The submits of a fire group run here side by side: a slow answer for one account must
+        # not hold up the others' (each group's transactions stay on its pool worker).
+        self.callers = ThreadPoolExecutor(self.workers * 2, thread_name_prefix="publish-call")
         self.lock = threading.Lock()
         self.woken = threading.Event()
         self.stopped = threading.Event()
@@ -54,6 +58,7 @@ class Engine:
         self.held = 0                                # claimed and not finished, all accounts
         self.thread: threading.Thread | None = None
         self._last = {"prepare": 0.0, "reclaim": 0.0}
+        self._more_to_prepare = False
 
     # -- life cycle --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -72,6 +77,8 @@ class Engine:
         if self.thread is not None:
             self.thread.join(timeout=10)
         self.pool.shutdown(wait=wait, cancel_futures=True)
+        if wait:  # not before the groups are done: a group still running needs its callers
+            self.callers.shutdown()
 
     def _loop(self) -> None:
         while not self.stopped.is_set():
@@ -83,10 +90,12 @@ class Engine:
             self.woken.clear()
 
     # -- claiming ----------------------------------------------------------------------------------
-    def room(self) -> int:
-        """How many more releases this process may claim now."""
+    def room(self, work: Work = Work.PREPARE) -> int:
+        """How many more releases this process may claim now for ``work``: a group of fire work a
+        worker, two single tasks a worker for the rest (one running, one waiting)."""
+        limit = (FIRE_GROUP if work is Work.FIRE else 2) * self.workers
         with self.lock:
-            return max(0, 2 * self.workers - self.held)
+            return max(0, limit - self.held)
 
     def dispatch(self) -> int:
         """Claim what is due, as far as there is room, and start it; returns how many were claimed."""
@@ -98,14 +107,16 @@ class Engine:
                 freed = free_dead_leases(session, self.rt.clock.now())
             if freed:
                 log.warning("freed %d release leases of a scheduler process that died", freed)
-        prepare = now_mono - self._last["prepare"] >= PREPARE_EVERY
+        # Preparation is looked for every few seconds, and at once again while the last look found
+        # more than there was room for (a burst ahead: keep preparing as fast as tasks finish).
+        prepare = self._more_to_prepare or now_mono - self._last["prepare"] >= PREPARE_EVERY
         if prepare:
             self._last["prepare"] = now_mono
         claimed = 0
         for work in ORDER:
             if work is Work.PREPARE and not prepare:
                 continue
-            while (room := self.room()) > 0:
+            while (room := self.room(work)) > 0:
                 with self.rt.db.session() as session:
                     batch = claim_batch(session, work, owner=self.worker_id(), now=self.rt.clock.now(),
                                         limit=min(self.batch, room),
@@ -113,8 +124,17 @@ class Engine:
                                         ahead=timedelta(seconds=settings.prepare_ahead))
                 claimed += len(batch)
                 self._enqueue(batch)
-                if len(batch) < min(self.batch, room):
+                # A short batch means nothing more is due, except for fire work: there it may only
+                # mean that another scheduler claimed some of the rows we looked at in the same
+                # instant (they are re-checked once locked), so look again until none is left
+                # rather than turn to verdicts in the middle of a burst.
+                if not batch or (len(batch) < min(self.batch, room) and work is not Work.FIRE):
+                    if work is Work.PREPARE:
+                        self._more_to_prepare = False
                     break  # nothing more of this kind is due
+            else:
+                if work is Work.PREPARE and prepare:
+                    self._more_to_prepare = True  # stopped for room, not for want of work
         return claimed
 
     def _enqueue(self, batch: list[Claimed]) -> None:
@@ -135,26 +155,31 @@ class Engine:
                     ready.append(item)
                 if not lane:
                     del self.lanes[account_id]
-        ready.sort(key=lambda item: ORDER.index(item.work))
-        for item in ready:
+        for task in _tasks(ready):
             try:
-                self.pool.submit(self._run, item)
+                self.pool.submit(self._run, task)
             except RuntimeError:  # shutting down: the lease expires or is freed as a dead one's
-                self._finished(item)
+                self._finished(task)
 
     # -- running -----------------------------------------------------------------------------------
-    def _run(self, item: Claimed) -> None:
-        from wxpub.publishing.fire import fire_prepared
+    def _run(self, task: list[Claimed]) -> None:
+        """Run one task: a group of fire work (one owner), or one verdict or preparation."""
+        from wxpub.publishing.fire import fire_group
         from wxpub.publishing.pipeline import run_claimed
 
+        first = task[0]
         try:
-            if item.work is not Work.FIRE or not fire_prepared(self.rt, item.release_id, owner=item.owner):
-                run_claimed(self.rt, item.release_id, worker=item.owner, prepare=item.work is Work.PREPARE)
+            rest = [item.release_id for item in task]
+            if first.work is Work.FIRE:
+                rest = fire_group(self.rt, rest, owner=first.owner, call_map=self.callers.map)
+            for release_id in rest:
+                run_claimed(self.rt, release_id, worker=first.owner, prepare=first.work is Work.PREPARE)
         except Exception:  # one broken release must not stop the others
-            log.exception("release %s: %s failed", item.release_id, item.work.value)
-            self._give_back(item)
+            log.exception("releases %s: %s failed", [item.release_id for item in task], first.work.value)
+            for item in task:
+                self._give_back(item)
         finally:
-            self._finished(item)
+            self._finished(task)
 
     def _give_back(self, item: Claimed) -> None:
         """After an unexpected error: free the lease now rather than when it expires."""
@@ -164,14 +189,15 @@ class Engine:
         except Exception:  # the database itself is the problem: the lease expires on its own
             log.exception("release %s: lease not given back", item.release_id)
 
-    def _finished(self, item: Claimed) -> None:
+    def _finished(self, task: list[Claimed]) -> None:
         with self.lock:
-            self.held -= 1
-            left = self.running.get(item.account_id, 1) - 1
-            if left > 0:
-                self.running[item.account_id] = left
-            else:
-                self.running.pop(item.account_id, None)
+            for item in task:
+                self.held -= 1
+                left = self.running.get(item.account_id, 1) - 1
+                if left > 0:
+                    self.running[item.account_id] = left
+                else:
+                    self.running.pop(item.account_id, None)
         self._start_ready()
         self.wake()
 
@@ -179,6 +205,19 @@ class Engine:
         """True when nothing is claimed or running (tests and drains)."""
         with self.lock:
             return self.held == 0
+
+
+def _tasks(ready: list[Claimed]) -> list[list[Claimed]]:
+    """Pool tasks for the items ready to start, fire work first: fire work in groups of up to
+    ``FIRE_GROUP`` of one owner (one transaction before and one after their calls), the rest one
+    item a task."""
+    fire: dict[str, list[Claimed]] = {}
+    for item in ready:
+        if item.work is Work.FIRE:
+            fire.setdefault(item.owner, []).append(item)
+    tasks = [items[i:i + FIRE_GROUP] for items in fire.values() for i in range(0, len(items), FIRE_GROUP)]
+    rest = sorted((item for item in ready if item.work is not Work.FIRE), key=lambda item: ORDER.index(item.work))
+    return tasks + [[item] for item in rest]
 
 
 def _take_first(lane: deque[Claimed]) -> Claimed:

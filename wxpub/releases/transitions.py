@@ -171,22 +171,22 @@ def rearm(session, release: Release, *, approved: bool, reason: str, actor: str,
          now=now)
 
 
-def start_claimed(session, release_id: int, *, owner: str, step: str, actor: str, now: datetime,
-                  reason: str = "到达计划时间，开始发布") -> bool:
-    """``start`` for the engine's fast path (``wxpub.publishing.fire``), in two statements instead
-    of an ORM load: approved → publishing, only while ``owner`` holds the release's lease, with its
-    transition row. The caller checked the approval and its review chain in the same transaction.
-    False (nothing written) when the release is no longer approved or no longer ours."""
+def start_claimed(session, release_ids: list[int], *, owner: str, step: str, actor: str, now: datetime,
+                  reason: str = "到达计划时间，开始发布") -> set[int]:
+    """``start`` for the engine's fast path (``wxpub.publishing.fire``), for a group of releases in
+    two statements instead of an ORM load each: approved → publishing, only while ``owner`` holds
+    the release's lease, with its transition row. The caller checked the approvals and their review
+    chains in the same transaction. Returns the ids that moved (the others are no longer approved
+    or no longer ours: nothing written for them)."""
     from sqlalchemy import insert, update
 
     db = session.connection()
-    moved = db.execute(
-        update(Release).where(Release.id == release_id, Release.state == State.APPROVED.value,
+    moved = set(db.execute(
+        update(Release).where(Release.id.in_(release_ids), Release.state == State.APPROVED.value,
                               Release.lease_owner == owner)
-        .values(state=State.PUBLISHING.value, updated_at=now)).rowcount
-    if moved != 1:
-        return False
-    db.execute(insert(ReleaseTransition).values(
-        release_id=release_id, from_state=State.APPROVED.value, to_state=State.PUBLISHING.value,
-        step=step, reason=reason[:500], actor=actor[:100], at=now))
-    return True
+        .values(state=State.PUBLISHING.value, updated_at=now).returning(Release.id)).scalars())
+    if moved:
+        db.execute(insert(ReleaseTransition), [
+            dict(release_id=rid, from_state=State.APPROVED.value, to_state=State.PUBLISHING.value,
+                 step=step, reason=reason[:500], actor=actor[:100], at=now) for rid in sorted(moved)])
+    return moved

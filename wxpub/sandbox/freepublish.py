@@ -62,7 +62,7 @@ def submit(state: SandboxState) -> dict:
                   due_at=now + timedelta(seconds=state.config.publish_delay))
         if state.outcomes["freepublish"]:
             job.outcome = state.outcomes["freepublish"].pop(0)
-        state.jobs[("freepublish", job.job_id)] = job
+        state.add_job(("freepublish", job.job_id), job)
         del state.drafts[draft.media_id]
     finish_due_jobs(state)  # publish_delay 0 finishes at once
     return {"errcode": 0, "errmsg": "ok", "publish_id": job.job_id, "msg_data_id": job.msg_data_id}

@@ -6,6 +6,7 @@ answer never depends on which of them ran first.
 """
 from __future__ import annotations
 
+import heapq
 import threading
 
 from wxpub.sandbox import comment_store, events
@@ -49,18 +50,17 @@ def _finish(state: SandboxState, job: Job) -> None:
 
 
 def finish_due_jobs(state: SandboxState) -> int:
-    """Finish every job whose time has come (in due order, account by account); return how many."""
-    finished = 0
+    """Finish every job whose time has come, in due order; return how many."""
     with state.lock:
         now = state.now()
-        for appid in list(state.accounts):
-            with state.using(appid):  # events go to this account's callback URL, with its keys
-                due = sorted((j for j in state.jobs.values() if not j.finished and j.due_at <= now),
-                             key=lambda j: (j.due_at, int(j.job_id)))
-                for job in due:
+        due = []
+        while state.pending_jobs and state.pending_jobs[0][0] <= now:
+            due.append(heapq.heappop(state.pending_jobs))
+        for _due_at, _number, appid, job in due:
+            if not job.finished:
+                with state.using(appid):  # events go to this account's callback URL, with its keys
                     _finish(state, job)
-                finished += len(due)
-        return finished
+        return len(due)
 
 
 class Worker:

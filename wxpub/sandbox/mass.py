@@ -99,7 +99,7 @@ def sendall(state: SandboxState) -> dict:
         total = FOLLOWERS if to_all else FOLLOWERS // 8 + int(tag_id) % 50
         errors = state.rng.randrange(4)
         job.outcome["counts"] = {"total": total, "filter": total, "sent": total - errors, "error": errors}
-        state.jobs[("mass", job.job_id)] = job
+        state.add_job(("mass", job.job_id), job)
         if clientmsgid:
             state.clientmsgids[clientmsgid] = job
         del state.drafts[draft.media_id]

@@ -7,6 +7,7 @@ the datacube module relies on; keep their names.
 """
 from __future__ import annotations
 
+import heapq
 import random
 import secrets
 import threading
@@ -172,6 +173,9 @@ class SandboxState:
             self.forced_faults: list[dict] = []
             self.outcomes: dict[str, list[dict]] = {"freepublish": [], "mass": []}
             self.accounts: dict[str, AccountState] = {}
+            # Unfinished jobs of every account, soonest first: (due_at, number, appid, job). Finishing
+            # due jobs pops them from here instead of scanning every account's jobs on each call.
+            self.pending_jobs: list[tuple] = []
             for name, config in self.base_config.account_configs():
                 self.accounts[config.appid] = AccountState(name=name, config=config,
                                                            callback_url=config.callback_url)
@@ -206,6 +210,12 @@ class SandboxState:
             yield self.accounts[appid]
         finally:
             self._local.appid = previous
+
+    def add_job(self, key: tuple[str, str], job) -> None:
+        """Keep ``job`` among the current account's jobs and in the queue of unfinished jobs."""
+        with self.lock:
+            self.jobs[key] = job
+            heapq.heappush(self.pending_jobs, (job.due_at, int(job.job_id), self.config.appid, job))
 
     def find_token(self, value: str) -> tuple[str | None, Token | None]:
         """(appid, Token) of the account that issued access token ``value``, or (None, None)."""

@@ -31,7 +31,8 @@ from wxpub.publishing.leases import release_lease
 log = logging.getLogger("wxpub.publishing.engine")
 IDLE_SECONDS = 1.0          # the longest sleep of the dispatcher between two looks at the database
 PREPARE_EVERY = 5.0         # seconds between two claims of preparation work
-RECLAIM_EVERY = 5.0         # seconds between two looks for leases of dead local processes
+RECLAIM_EVERY = 5.0         # seconds between two looks for leases of dead local processes, idle
+RECLAIM_BUSY = 1.0          # … and while there is work: a scheduler killed mid-burst holds releases
 ORDER = (Work.FIRE, Work.VERDICT, Work.PREPARE)
 FIRE_GROUP = 8              # prepared releases fired by one task (one transaction before, one after)
 
@@ -101,7 +102,9 @@ class Engine:
         """Claim what is due, as far as there is room, and start it; returns how many were claimed."""
         now_mono = time.monotonic()
         settings = self.rt.settings
-        if now_mono - self._last["reclaim"] >= RECLAIM_EVERY:
+        with self.lock:
+            busy = self.held > 0
+        if now_mono - self._last["reclaim"] >= (RECLAIM_BUSY if busy else RECLAIM_EVERY):
             self._last["reclaim"] = now_mono
             with self.rt.db.session() as session:
                 freed = free_dead_leases(session, self.rt.clock.now())

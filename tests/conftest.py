@@ -222,8 +222,11 @@ def browser():
     """Debian's Chromium driven by Playwright (playwright cannot download browsers here)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions retry until true; on a loaded two-core CI machine a live check can take more than
+    # Playwright's default 5 s to come back, which is slowness, not the failure being tested.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,

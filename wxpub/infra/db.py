@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import ContextManager, Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -40,31 +40,16 @@ class Database:
                                           expire_on_commit=False)
         event.listen(self._read_factory, "before_flush", _refuse_writes)
 
-    @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self) -> ContextManager[Session]:
         """A session that rolls back on error and is always closed."""
-        session = self._factory()
-        try:
-            yield session
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        return _rolled_back_on_error(self._factory())
 
     @contextmanager
     def pinned_session(self) -> Iterator[Session]:
         """A session like ``session`` that keeps one pooled connection across its commits: for a
         task of several short transactions (one checkout and one liveness ping, not one each)."""
-        with self.engine.connect() as connection:
-            session = self._factory(bind=connection)
-            try:
-                yield session
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                session.close()
+        with self.engine.connect() as connection, _rolled_back_on_error(self._factory(bind=connection)) as session:
+            yield session
 
     def new_session(self) -> Session:
         """A bare session; the caller closes it."""
@@ -81,6 +66,17 @@ class Database:
     def dispose(self) -> None:
         """Close pooled connections (before forking, at shutdown)."""
         self.engine.dispose()
+
+
+@contextmanager
+def _rolled_back_on_error(session: Session) -> Iterator[Session]:
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # tests/procs.py: the sandbox + process harness
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_releases import endpoint, is_ok, percentile, write_workbook  # noqa: E402
+from bench_releases import chapter_name, endpoint, is_ok, percentile, write_workbook  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
 from wxpub.infra.db import scratch_schema  # noqa: E402
@@ -61,14 +61,6 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # will publish is the approved version (先审后发), not an overhead to be squeezed out.
 PER_RELEASE_MINIMUM = {"freepublish/submit": 1, "freepublish/get": 1, "draft/add": 1, "draft/get": 1}
 TARGETS = {"last_late": 5.0, "calls_ratio": 1.25, "rss_mb": 150.0, "idle_cpu": 2.0}
-
-
-def chapter_name(n: int) -> str:
-    return f"专题{n:02d}"
-
-
-class Timeout(Exception):
-    """Not every release was published in time."""
 
 
 def set_up(stack, chapters: int, at: datetime, *, first_chapter: int = 1, interval: timedelta | None = None) -> int:

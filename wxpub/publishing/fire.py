@@ -73,12 +73,6 @@ class _Shot:
     error: WeChatError | None = None
 
 
-def fire_prepared(rt: Runtime, release_id: int, *, owner: str) -> bool:
-    """Fire the claimed, prepared release ``release_id``; False when it is not a plain prepared
-    release (nothing written: the pipeline takes it up and says why)."""
-    return release_id not in fire_group(rt, [release_id], owner=owner)
-
-
 def fire_group(rt: Runtime, release_ids: list[int], *, owner: str, call_map=map) -> list[int]:
     """Fire the claimed, prepared releases ``release_ids`` together: one transaction before the
     calls, the submits, one transaction after them. Returns the ids that are not plain prepared

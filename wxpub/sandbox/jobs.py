@@ -56,10 +56,9 @@ def finish_due_jobs(state: SandboxState) -> int:
         due = []
         while state.pending_jobs and state.pending_jobs[0][0] <= now:
             due.append(heapq.heappop(state.pending_jobs))
-        for _due_at, _number, appid, job in due:
-            if not job.finished:
-                with state.using(appid):  # events go to this account's callback URL, with its keys
-                    _finish(state, job)
+        for _due_at, _number, appid, job in due:  # each job is queued once, when submitted
+            with state.using(appid):  # events go to this account's callback URL, with its keys
+                _finish(state, job)
         return len(due)
 
 
